@@ -1,0 +1,92 @@
+// User accounts (Art. 8): argon2id hashes, lockout, periodic password change.
+import { randomBytes } from "node:crypto";
+import argon2 from "argon2";
+import type { Db } from "../db/client.js";
+import { audit } from "../audit/audit.js";
+import type { Actor, Grant, Role } from "../domain/roles.js";
+import fs from "node:fs";
+import path from "node:path";
+import { seedDir } from "../seed/reference.js";
+
+export const hashPassword = (pw: string) => argon2.hash(pw, { type: argon2.argon2id });
+
+export function randomPassword(): string {
+  // 16 characters from an alphabet without look-alikes: about 90 bits.
+  const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  const bytes = randomBytes(16);
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+export function passwordProblem(pw: string): string | null {
+  if (pw.length < 10) return "密码至少 10 位";
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(pw)).length;
+  if (classes < 3) return "密码须包含大写字母、小写字母、数字、符号中的至少三类";
+  return null;
+}
+
+export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
+  const u = await db.user.findUnique({ where: { id: userId }, include: { grants: true } });
+  if (!u || u.disabled) return null;
+  return {
+    userId: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    personId: u.personId,
+    grants: u.grants.map((g): Grant => ({ role: g.role as Role, divisionId: g.divisionId })),
+  };
+}
+
+/** The first start creates one info-centre administrator with a one-time password. */
+export async function ensureAdministrator(db: Db): Promise<{ username: string; password: string } | null> {
+  if ((await db.user.count()) > 0) return null;
+  const password = randomPassword();
+  await db.$transaction(async (tx) => {
+    const u = await tx.user.create({ data: { username: "admin", displayName: "系统管理员", passwordHash: await hashPassword(password), mustChangePassword: true } });
+    await tx.roleGrant.create({ data: { userId: u.id, role: "info_centre" } });
+    await audit(tx, { actor: "system:setup", action: "user.create", entityType: "user", entityId: u.id, detail: { username: "admin", roles: ["info_centre"] } });
+  });
+  return { username: "admin", password };
+}
+
+interface ReferenceDivisions {
+  divisions: Array<{ name: string; head: string; infoAdmins: string[] }>;
+  leaders: Array<{ name: string }>;
+  infoCentreAdmins: string[];
+}
+
+/** Demo accounts for every person of Attachments 1 and 2, with their roles. */
+export async function seedDemoUsers(db: Db, password: string): Promise<Array<{ username: string; name: string; roles: string }>> {
+  const ref = JSON.parse(fs.readFileSync(path.join(seedDir, "reference.json"), "utf8")) as ReferenceDivisions;
+  const people = (JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as { people: Array<{ name: string; username: string }> }).people;
+  const divisions = new Map((await db.division.findMany()).map((d) => [d.name, d.id]));
+  const grants = new Map<string, Array<{ role: Role; divisionId: number | null }>>();
+  const add = (name: string, role: Role, division: string | null) => {
+    const list = grants.get(name) ?? [];
+    list.push({ role, divisionId: division ? divisions.get(division)! : null });
+    grants.set(name, list);
+  };
+  for (const d of ref.divisions) {
+    add(d.head, "division_head", d.name);
+    for (const a of d.infoAdmins) add(a, "info_admin", d.name);
+  }
+  for (const l of ref.leaders) add(l.name, "leader", null);
+  for (const n of ref.infoCentreAdmins) add(n, "info_centre", null);
+  const hash = await hashPassword(password);
+  const out: Array<{ username: string; name: string; roles: string }> = [];
+  await db.$transaction(async (tx) => {
+    for (const p of people) {
+      const person = await tx.person.findFirst({ where: { name: p.name } });
+      const user = await tx.user.upsert({
+        where: { username: p.username },
+        create: { username: p.username, displayName: p.name, personId: person?.id ?? null, passwordHash: hash },
+        update: { passwordHash: hash, failedLogins: 0, lockedUntil: null },
+      });
+      await tx.roleGrant.deleteMany({ where: { userId: user.id } });
+      const g = grants.get(p.name) ?? [];
+      if (g.length) await tx.roleGrant.createMany({ data: g.map((x) => ({ userId: user.id, ...x })) });
+      out.push({ username: p.username, name: p.name, roles: g.map((x) => x.role).join(",") });
+    }
+    await audit(tx, { actor: "system:demo", action: "user.seed_demo", detail: { count: people.length } });
+  });
+  return out;
+}

@@ -1,0 +1,118 @@
+// Extracted content → the draft's title, body and document date, each with its reason.
+import { createHash } from "node:crypto";
+
+const PREFIX = /^\s*(?:【[^】]{1,6}】|\[(?:报送|信息|投稿)\]|(?:报送|上报|转发|答复|回复|回覆|转|Fwd?|FW|Re|RE|AW|WG|TR)\s*[:：])\s*/i;
+
+export function stripSubjectPrefixes(subject: string): string {
+  let s = subject.trim();
+  for (let i = 0; i < 10; i++) {
+    const next = s.replace(PREFIX, "");
+    if (next === s) break;
+    s = next;
+  }
+  return s.trim();
+}
+
+const GENERIC = /^(?:|信息|报送信息|工作信息|信息报送|稿件|投稿|附件|无主题|\(无主题\)|（无主题）|no subject|untitled|.*\.(?:docx?|pdf|wps|tiff?|jpe?g|png)|Facsimile received from.*|Fax from.*|传真.*)$/i;
+
+export function isGenericSubject(s: string): boolean {
+  return GENERIC.test(s.trim());
+}
+
+const DOC_TITLE = /^关于.{2,80}的(?:报告|通知|请示|意见|函|通报|方案|批复|决定|总结|汇报|情况说明)$/;
+
+/** The document's own title line, e.g. 关于……的报告, among the first lines of a text. */
+export function documentTitleLine(text: string): string | null {
+  const lines = text.split("\n").slice(0, 20).map((l) => l.replace(/\s+/g, ""));
+  return lines.find((l) => DOC_TITLE.test(l)) ?? null;
+}
+
+export function chooseTitle(subject: string, texts: string[]): { title: string; reason: string } {
+  const stripped = stripSubjectPrefixes(subject);
+  if (!isGenericSubject(stripped)) {
+    return { title: stripped, reason: stripped === subject.trim() ? "取自邮件主题" : `取自邮件主题（去掉前缀“${subject.trim().slice(0, subject.trim().length - stripped.length).trim()}”）` };
+  }
+  for (const t of texts) {
+    const line = documentTitleLine(t);
+    if (line) return { title: line, reason: "邮件主题无实际内容，取自正文标题行" };
+  }
+  for (const t of texts) {
+    const first = t.split("\n").map((l) => l.trim()).find((l) => l.length >= 4);
+    if (first) return { title: first.slice(0, 60), reason: "邮件主题无实际内容，取自正文首行" };
+  }
+  return { title: stripped || "（无标题）", reason: "主题与正文均无可用标题" };
+}
+
+const CN_DIGIT: Record<string, number> = { 〇: 0, 零: 0, O: 0, "○": 0, 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+
+function cnYear(s: string): number | null {
+  const digits = [...s].map((c) => CN_DIGIT[c]);
+  return digits.every((d) => d !== undefined) ? Number(digits.join("")) : null;
+}
+
+function cnSmall(s: string): number | null {
+  // 一 … 九, 十, 十一 … 十九, 二十 … 三十一
+  const m = /^([一二三])?(十)?([一二三四五六七八九])?$/.exec(s);
+  if (!m || s === "") return null;
+  const tens = m[2] ? (m[1] ? CN_DIGIT[m[1]]! : 1) : 0;
+  const ones = m[3] ? CN_DIGIT[m[3]]! : m[2] ? 0 : m[1] ? CN_DIGIT[m[1]]! : 0;
+  if (!m[2] && m[1] && m[3]) return null;
+  return tens * 10 + ones;
+}
+
+const ARABIC_DATE = /(20\d{2}|19\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?/;
+const CHINESE_DATE = /([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日/;
+
+function toDate(y: number, m: number, d: number): Date | null {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 ? date : null;
+}
+
+function parseDate(s: string): Date | null {
+  const a = ARABIC_DATE.exec(s);
+  if (a) return toDate(Number(a[1]), Number(a[2]), Number(a[3]));
+  const c = CHINESE_DATE.exec(s);
+  if (c) {
+    const y = cnYear(c[1]!);
+    const m = cnSmall(c[2]!);
+    const d = cnSmall(c[3]!);
+    if (y != null && m != null && d != null) return toDate(y, m, d);
+  }
+  return null;
+}
+
+/** 落款 date (a line that is only a date, perhaps after the unit's name), else the first full date. */
+export function documentDate(texts: string[]): { date: Date | null; reason: string } {
+  for (const t of texts) {
+    const lines = t.split("\n").map((l) => l.trim()).filter(Boolean);
+    for (let i = lines.length - 1; i >= Math.max(0, lines.length - 8); i--) {
+      const line = lines[i]!.replace(/\s+/g, "");
+      const m = ARABIC_DATE.exec(line) ?? CHINESE_DATE.exec(line);
+      if (m && line.length - m[0].length <= 30 && line.endsWith(m[0])) {
+        const d = parseDate(line);
+        if (d) return { date: d, reason: `落款日期“${m[0]}”` };
+      }
+    }
+  }
+  for (const t of texts) {
+    const m = ARABIC_DATE.exec(t) ?? CHINESE_DATE.exec(t);
+    const d = m ? parseDate(m[0]) : null;
+    if (m && d) return { date: d, reason: `正文中首个完整日期“${m[0].trim()}”` };
+  }
+  return { date: null, reason: "正文中没有完整日期" };
+}
+
+/** Removes the header block a mail client puts above a forwarded original. */
+export function unwrapForward(text: string): string {
+  return text
+    .replace(/^[-–—\s]*(?:原始邮件|Original Message|转发的邮件|Forwarded message)[-–—\s]*$/gim, "")
+    .replace(/^(?:发件人|From|发送时间|Sent|Date|日期|收件人|To|抄送|Cc|主题|Subject)\s*[:：].*$/gim, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+export function fingerprint(sender: string, title: string, body: string): string {
+  const norm = (s: string) => s.replace(/\s+/g, "");
+  return createHash("sha256").update(`${sender}\n${norm(title)}\n${norm(body)}`).digest("hex");
+}

@@ -1,0 +1,80 @@
+// The only reader of process.env. Parsed once at boot; every problem is reported together.
+import path from "node:path";
+import { z } from "zod";
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+const schema = z.object({
+  DATA_DIR: z.string().default("./data"),
+  MAILDIR: z.string().optional(),
+  IMAP_URL: z.string().optional(),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: int(3000),
+  PUBLIC_BASE_URL: z.string().optional(),
+  POLL_INTERVAL_MS: int(5000),
+  TRUST_PROXY: z.string().optional(),
+  /** Comma-separated CIDRs from which the back office may be used (Art. 9). */
+  ALLOWED_NETWORKS: z.string().default("127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"),
+  SESSION_IDLE_MINUTES: int(30),
+  PASSWORD_MAX_AGE_DAYS: int(90),
+  LOCKOUT_THRESHOLD: int(5),
+  LOCKOUT_MINUTES: int(15),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("河北省编办信息报送网关 <gateway@hebbb.example>"),
+  LIMIT_MESSAGE_BYTES: int(30 * 1024 * 1024),
+  LIMIT_ATTACHMENT_BYTES: int(20 * 1024 * 1024),
+  LIMIT_PARTS: int(100),
+  LIMIT_MIME_DEPTH: int(8),
+  LIMIT_HTML_CHARS: int(2_000_000),
+  LIMIT_TEXT_CHARS: int(500_000),
+  LIMIT_PDF_PAGES: int(60),
+  LIMIT_PIXELS: int(40_000_000),
+  LIMIT_OCR_PAGE_SECONDS: int(60),
+  INGEST_BATCH: int(200),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    dataDir,
+    dbFile: path.join(dataDir, "gateway.db"),
+    blobDir: path.join(dataDir, "blobs"),
+    outboxDir: path.join(dataDir, "outbox"),
+    maildir: path.resolve(e.MAILDIR ?? path.join(dataDir, "maildir")),
+    imapUrl: e.IMAP_URL,
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    trustProxy: e.TRUST_PROXY,
+    allowedNetworks: e.ALLOWED_NETWORKS.split(",").map((s) => s.trim()).filter(Boolean),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
+    lockoutThreshold: e.LOCKOUT_THRESHOLD,
+    lockoutMinutes: e.LOCKOUT_MINUTES,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    ingestBatch: Math.max(1, e.INGEST_BATCH),
+    limits: {
+      messageBytes: e.LIMIT_MESSAGE_BYTES,
+      attachmentBytes: e.LIMIT_ATTACHMENT_BYTES,
+      parts: e.LIMIT_PARTS,
+      mimeDepth: e.LIMIT_MIME_DEPTH,
+      htmlChars: e.LIMIT_HTML_CHARS,
+      textChars: e.LIMIT_TEXT_CHARS,
+      pdfPages: e.LIMIT_PDF_PAGES,
+      pixels: e.LIMIT_PIXELS,
+      ocrPageSeconds: e.LIMIT_OCR_PAGE_SECONDS,
+    },
+  };
+}
+
+export type Limits = Config["limits"];

@@ -1,0 +1,88 @@
+// Draft statuses and the transitions of the Art. 5 chain, enforced here and nowhere else:
+// 信息管理员采集 → 处长审核 → (重要信息) 办领导审核 → 信息管理员发布. Nothing reaches
+// `published` except from `approved`, and `approved` is only reachable through review steps.
+
+export const DraftStatus = {
+  triage: "triage",
+  divisionReview: "division_review",
+  leaderReview: "leader_review",
+  approved: "approved",
+  published: "published",
+  returned: "returned",
+  rejected: "rejected",
+  archived: "archived",
+} as const;
+export type DraftStatus = (typeof DraftStatus)[keyof typeof DraftStatus];
+
+export const statusLabel: Record<DraftStatus, string> = {
+  triage: "待分拣",
+  division_review: "待处长审核",
+  leader_review: "待办领导审核",
+  approved: "已审核待发布",
+  published: "已发布",
+  returned: "已退回",
+  rejected: "不予采用",
+  archived: "已归档",
+};
+
+export type DraftAction =
+  | "send_for_review" // info admin: triage → division_review
+  | "division_approve" // division head: → leader_review (important) or approved
+  | "leader_approve" // office leader: leader_review → approved
+  | "send_back" // reviewer: back to triage with a comment
+  | "return_to_sender" // info admin: → returned, reason e-mailed to the unit
+  | "reject" // info admin or reviewer: → rejected
+  | "publish" // info admin: approved → published
+  | "archive" // info admin: any open state → archived, with a reason
+  | "reopen"; // info admin: returned/rejected/archived → triage
+
+const open: DraftStatus[] = ["triage", "division_review", "leader_review", "approved"];
+
+/** Where an action may start from. */
+export const allowedFrom: Record<DraftAction, readonly DraftStatus[]> = {
+  send_for_review: ["triage"],
+  division_approve: ["division_review"],
+  leader_approve: ["leader_review"],
+  send_back: ["division_review", "leader_review", "approved"],
+  return_to_sender: ["triage", "division_review", "leader_review"],
+  reject: open,
+  publish: ["approved"],
+  archive: [...open, "returned", "rejected"],
+  reopen: ["returned", "rejected", "archived"],
+};
+
+export function canStart(action: DraftAction, status: string): boolean {
+  return (allowedFrom[action] as readonly string[]).includes(status);
+}
+
+/** The status an action leads to. `important` decides whether 办领导审核 is needed. */
+export function nextStatus(action: DraftAction, important: boolean): DraftStatus {
+  switch (action) {
+    case "send_for_review":
+      return "division_review";
+    case "division_approve":
+      return important ? "leader_review" : "approved";
+    case "leader_approve":
+      return "approved";
+    case "send_back":
+    case "reopen":
+      return "triage";
+    case "return_to_sender":
+      return "returned";
+    case "reject":
+      return "rejected";
+    case "publish":
+      return "published";
+    case "archive":
+      return "archived";
+  }
+}
+
+export const flagLabel: Record<string, string> = {
+  unit_unconfirmed: "报送单位未确认",
+  no_column: "未能确定栏目",
+  charset_repaired: "字符集已纠正",
+  attachment_failed: "附件提取失败",
+  low_ocr_confidence: "OCR 置信度低",
+  prohibited_content: "疑含违禁内容",
+};

@@ -1,0 +1,173 @@
+// MIME → subject, addresses, body text, parts. Charsets: mailparser decodes UTF-8, GBK,
+// GB18030, GB2312 (read as GBK, so GBK-only characters in mail labelled gb2312 survive), RFC 2047
+// and RFC 2231. On top of that this repairs the two mislabellings Chinese mail actually has: a
+// GBK body labelled utf-8 (or not labelled), and raw 8-bit GBK in the Subject header.
+import { createHash } from "node:crypto";
+import { simpleParser, type ParsedMail, type AddressObject } from "mailparser";
+import type { Limits } from "../config/index.js";
+import { GatewayError } from "../domain/errors.js";
+import { cjkCount, decodeUnknown, htmlToText, replacementCount, tidyText } from "./text.js";
+import { scanStructure } from "./structure.js";
+
+export interface MimePart {
+  index: number;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  inline: boolean;
+  contentId: string | null;
+}
+
+export interface ParsedMessage {
+  messageId: string | null;
+  subject: string;
+  fromAddress: string | null;
+  fromName: string | null;
+  replyTo: string | null;
+  date: Date | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** Auto-Submitted, out-of-office, delivery reports: never a submission nor a decision. */
+  automatic: string | null;
+  text: string;
+  html: string | null;
+  parts: MimePart[];
+  flags: string[];
+  header(name: string): string | null;
+}
+
+export function normaliseAddress(addr: string | null | undefined): string | null {
+  if (!addr) return null;
+  const a = addr.trim().toLowerCase();
+  return a.includes("@") ? a : null;
+}
+
+function firstAddress(a: AddressObject | AddressObject[] | undefined): { address: string | null; name: string | null } {
+  const obj = Array.isArray(a) ? a[0] : a;
+  const v = obj?.value?.[0];
+  return { address: normaliseAddress(v?.address), name: v?.name?.trim() || null };
+}
+
+async function parse(raw: Buffer, limits: Limits): Promise<ParsedMail> {
+  return simpleParser(raw, {
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    skipTextLinks: true,
+    maxHtmlLengthToParse: limits.htmlChars,
+  });
+}
+
+/** Raw 8-bit header value (no encoded words) as bytes, for re-decoding as GB18030. */
+function rawHeader(raw: Buffer, name: string): Buffer | null {
+  const end = raw.indexOf("\r\n\r\n");
+  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 65536) : end).toString("latin1");
+  const m = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, "im").exec(head);
+  if (!m || m[1]!.includes("=?")) return null;
+  return Buffer.from(m[1]!.replace(/\r?\n[ \t]/g, " ").trim(), "latin1");
+}
+
+function automaticReason(p: ParsedMail): string | null {
+  const h = (n: string) => {
+    const v = p.headers.get(n);
+    return v == null ? "" : String(typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v).toLowerCase();
+  };
+  const auto = h("auto-submitted");
+  if (auto && auto !== "no") return `Auto-Submitted: ${auto}`;
+  if (h("x-autoreply") || h("x-autorespond")) return "X-Autoreply";
+  const prec = h("precedence");
+  if (["auto_reply", "bulk", "junk", "list"].includes(prec)) return `Precedence: ${prec}`;
+  if (h("content-type").startsWith("multipart/report")) return "delivery report";
+  const subject = (p.subject ?? "").trim();
+  if (/^(自动回复|自动答复|Auto(matic)? ?reply|Out of Office|休假|外出)[:：]/i.test(subject)) return `subject: ${subject.slice(0, 20)}`;
+  return null;
+}
+
+export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedMessage> {
+  if (raw.length === 0) throw new GatewayError("EMPTY_MESSAGE");
+  if (raw.length > limits.messageBytes)
+    throw new GatewayError("MESSAGE_TOO_LARGE", `邮件 ${raw.length} 字节，超过限制 ${limits.messageBytes} 字节`);
+  const structure = scanStructure(raw);
+  if (structure.parts > limits.parts)
+    throw new GatewayError("TOO_MANY_PARTS", `邮件含 ${structure.parts} 个 MIME 部件，超过限制 ${limits.parts}`);
+  if (structure.depth > limits.mimeDepth)
+    throw new GatewayError("MIME_TOO_DEEP", `MIME 嵌套 ${structure.depth} 层，超过限制 ${limits.mimeDepth}`);
+
+  let p: ParsedMail;
+  try {
+    p = await parse(raw, limits);
+  } catch (err) {
+    throw new GatewayError("MALFORMED_MIME", `邮件格式无法解析：${(err as Error).message}`);
+  }
+  const flags: string[] = [];
+  if (structure.unclosed) flags.push("mime_unclosed");
+
+  let text = p.text ?? "";
+  let html = typeof p.html === "string" ? p.html : null;
+  // A body labelled utf-8 (or unlabelled) that is really GBK decodes to U+FFFD runs: re-read
+  // the message with GB18030 in place of the label and keep that if it reads as Chinese.
+  if (replacementCount(text + (html ?? "")) >= 2) {
+    const patched = Buffer.from(
+      raw.toString("latin1").replace(/charset\s*=\s*"?(utf-?8|us-ascii|iso-8859-1)"?/gi, "charset=gb18030"),
+      "latin1",
+    );
+    const q = await parse(patched, limits).catch(() => null);
+    const qText = q?.text ?? "";
+    if (q && replacementCount(qText) < replacementCount(text) && cjkCount(qText) > cjkCount(text)) {
+      text = qText;
+      html = typeof q.html === "string" ? q.html : html;
+      flags.push("charset_repaired");
+    }
+  }
+  let subject = p.subject ?? "";
+  if (replacementCount(subject) > 0) {
+    const bytes = rawHeader(raw, "subject");
+    if (bytes) {
+      subject = decodeUnknown(bytes).text;
+      flags.push("charset_repaired");
+    }
+  }
+  if (!text.trim() && html) text = htmlToText(html);
+
+  const parts: MimePart[] = [];
+  p.attachments.forEach((a, index) => {
+    if (a.size > limits.attachmentBytes)
+      throw new GatewayError(
+        "ATTACHMENT_TOO_LARGE",
+        `附件「${a.filename ?? "未命名"}」${a.size} 字节，超过限制 ${limits.attachmentBytes} 字节`,
+      );
+    parts.push({
+      index,
+      filename: a.filename ?? null,
+      contentType: (a.contentType || "application/octet-stream").toLowerCase(),
+      size: a.size,
+      sha256: createHash("sha256").update(a.content).digest("hex"),
+      content: a.content,
+      inline: a.contentDisposition === "inline" || (!!a.contentId && a.related === true),
+      contentId: a.contentId ?? null,
+    });
+  });
+
+  const from = firstAddress(p.from);
+  const refs = p.references == null ? [] : Array.isArray(p.references) ? p.references : [p.references];
+  return {
+    messageId: p.messageId ?? null,
+    subject: subject.trim(),
+    fromAddress: from.address,
+    fromName: from.name,
+    replyTo: firstAddress(p.replyTo).address,
+    date: p.date && !Number.isNaN(p.date.getTime()) ? p.date : null,
+    inReplyTo: p.inReplyTo ?? null,
+    references: refs,
+    automatic: automaticReason(p),
+    text: tidyText(text).slice(0, limits.textChars),
+    html,
+    parts,
+    flags,
+    header(name: string) {
+      const line = p.headerLines.find((l) => l.key === name.toLowerCase());
+      return line ? line.line.slice(line.line.indexOf(":") + 1).trim() : null;
+    },
+  };
+}

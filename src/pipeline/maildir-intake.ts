@@ -1,0 +1,83 @@
+// Drives the pipeline over a Maildir: which files are due, in batches, and the acknowledgement
+// of each after its commit.
+import type { Db } from "../db/client.js";
+import { Maildir, type MaildirItem } from "../sources/maildir.js";
+import type { Ack, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
+
+export class MaildirIntake {
+  private reconciled = false;
+  private mailboxId: number | null = null;
+  readonly maildir: Maildir;
+
+  constructor(
+    private readonly db: Db,
+    private readonly pipeline: Pipeline,
+    root: string,
+    private readonly batchSize: number,
+  ) {
+    this.maildir = new Maildir(root);
+  }
+
+  async mailbox(): Promise<number> {
+    if (this.mailboxId != null) return this.mailboxId;
+    const name = `maildir:${this.maildir.root}`;
+    const row = await this.db.mailbox.upsert({ where: { name }, create: { name, kind: "maildir", connected: true }, update: {} });
+    return (this.mailboxId = row.id);
+  }
+
+  /**
+   * Files that need work: every unseen file whose ledger row is not final, and — on the first
+   * run of this process — every seen file the ledger does not know (a commit lost to a power cut).
+   */
+  private async due(mailboxId: number): Promise<MaildirItem[]> {
+    const all = this.maildir.list();
+    const candidates = this.reconciled ? all.filter((i) => !i.seen) : all;
+    const final = new Map<string, string>();
+    for (let i = 0; i < candidates.length; i += 500) {
+      const keys = candidates.slice(i, i + 500).map((c) => c.sourceKey);
+      const rows = await this.db.intakeMessage.findMany({ where: { mailboxId, sourceKey: { in: keys } }, select: { sourceKey: true, status: true } });
+      for (const r of rows) final.set(r.sourceKey, r.status);
+    }
+    this.reconciled = true;
+    return candidates.filter((c) => {
+      const status = final.get(c.sourceKey);
+      if (status === undefined || status === "received") return true; // new, or interrupted mid-way
+      if (status === "failed") return c.dir === "new"; // decided, only the move is left
+      return !c.seen; // done/quarantined but not acknowledged yet
+    });
+  }
+
+  /** One pass over the Maildir. `onResult` sees each decided message as soon as it is committed. */
+  async runOnce(onResult?: (r: IngestResult) => void): Promise<IngestResult[]> {
+    const mailboxId = await this.mailbox();
+    this.maildir.ensure();
+    const due = await this.due(mailboxId);
+    const all: IngestResult[] = [];
+    for (let i = 0; i < due.length; i += this.batchSize) {
+      const items = due.slice(i, i + this.batchSize);
+      const batch: Array<SourceMessage & { item: MaildirItem }> = [];
+      for (const item of items) {
+        let raw: Buffer;
+        try {
+          raw = this.maildir.read(item);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // moved by a concurrent run
+          throw err;
+        }
+        batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item });
+      }
+      const { results, acks } = await this.pipeline.ingest(mailboxId, batch);
+      for (const r of results) onResult?.(r);
+      for (const { msg, ack } of acks) this.acknowledge((msg as (typeof batch)[number]).item, ack);
+      all.push(...results);
+    }
+    await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });
+    return all;
+  }
+
+  private acknowledge(item: MaildirItem, ack: Ack): void {
+    if (ack === "processed") this.maildir.markSeen(item);
+    else if (ack === "remove") this.maildir.remove(item);
+    else this.maildir.markFailed(item);
+  }
+}

@@ -1,0 +1,50 @@
+// Reference data the pipeline decides with (unit directory, routing rules), read once per run.
+import type { Db } from "../db/client.js";
+import type { UnitDirectory } from "../identify/unit.js";
+import type { RuleSet } from "../route/router.js";
+
+export interface Reference {
+  units: UnitDirectory;
+  unitNames: Map<number, string>;
+  rules: RuleSet;
+  columnNames: Map<number, string>;
+}
+
+export async function loadReference(db: Db): Promise<Reference> {
+  const [units, columns, divisions, rules] = await Promise.all([
+    db.sendingUnit.findMany({ where: { active: true }, include: { addresses: true, faxNumbers: true } }),
+    db.column.findMany({ include: { divisions: true } }),
+    db.division.findMany({ orderBy: { sortOrder: "asc" } }),
+    db.routingRule.findMany({ where: { enabled: true } }),
+  ]);
+  const byEmail = new Map<string, { id: number; name: string }>();
+  const byFax = new Map<string, { id: number; name: string }>();
+  for (const u of units) {
+    for (const a of u.addresses) byEmail.set(a.email, { id: u.id, name: u.name });
+    for (const f of u.faxNumbers) byFax.set(f.number, { id: u.id, name: u.name });
+  }
+  const allDivisionIds = divisions.map((d) => d.id);
+  const fallback = divisions.find((d) => d.name === "综合处")?.id ?? divisions[0]?.id ?? null;
+  return {
+    units: { byEmail, byFax },
+    unitNames: new Map(units.map((u) => [u.id, u.name])),
+    columnNames: new Map(columns.map((c) => [c.id, c.name])),
+    rules: {
+      columns: columns.map((c) => ({
+        id: c.id,
+        name: c.name,
+        ownerIds: c.sharedByAll ? allDivisionIds : c.divisions.map((d) => d.divisionId),
+        defaultDivisionId: c.defaultDivisionId,
+      })),
+      divisions: new Map(divisions.map((d) => [d.id, d.name])),
+      columnRules: rules
+        .filter((r) => r.kind === "column" && r.columnId != null)
+        .map((r) => ({ columnId: r.columnId!, pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
+      divisionCues: rules
+        .filter((r) => r.kind === "division" && r.divisionId != null)
+        .map((r) => ({ divisionId: r.divisionId!, pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
+      importanceRules: rules.filter((r) => r.kind === "importance").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
+      fallbackDivisionId: fallback,
+    },
+  };
+}

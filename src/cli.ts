@@ -3,7 +3,21 @@ import fs from "node:fs";
 import { Command } from "commander";
 import { createApp } from "./app.js";
 import { verifyAudit } from "./audit/audit.js";
-import { importUnits } from "./seed/reference.js";
+import path from "node:path";
+import { importUnits, seedDir } from "./seed/reference.js";
+import { randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { serve } from "./serve.js";
+
+async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
+  const running = await serve(app);
+  const stop = async () => {
+    await running.stop();
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
 
 const program = new Command();
 program.name("gateway").description("河北省编办 e-mail and fax intake gateway");
@@ -83,6 +97,34 @@ auditCmd
     } finally {
       await app.close();
     }
+  });
+
+program
+  .command("serve")
+  .description("run the review screen and the mailbox poller")
+  .action(async () => {
+    await serveUntilSignal(await createApp());
+  });
+
+program
+  .command("demo")
+  .description("fresh demo data directory: seed, demo accounts, fixture mail in the Maildir, then serve")
+  .option("--dir <path>", "demo data directory (wiped first)", "./data/demo")
+  .action(async (opts: { dir: string }) => {
+    const dir = path.resolve(opts.dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const app = await createApp({ ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir") });
+    await importUnits(app.db, fs.readFileSync(path.join(seedDir, "units.demo.csv"), "utf8"), "system:demo");
+    const password = process.env.DEMO_PASSWORD ?? randomPassword();
+    const users = await seedDemoUsers(app.db, password);
+    const maildir = app.maildirIntake().maildir;
+    const fixtures = path.resolve(seedDir, "../../fixtures/mail");
+    const files = fs.readdirSync(fixtures).filter((f) => f.endsWith(".eml")).sort();
+    for (const f of files) maildir.deliver(fs.readFileSync(path.join(fixtures, f)), `.${f.replace(/[^A-Za-z0-9-]/g, "")}`);
+    console.log(`demo data in ${dir}: ${files.length} fixture messages delivered to ${maildir.root}/new`);
+    console.log(`demo accounts (password for all: ${password}):`);
+    for (const u of users) console.log(`  ${u.username.padEnd(14)} ${u.name}\t${u.roles}`);
+    await serveUntilSignal(app);
   });
 
 await program.parseAsync(process.argv);

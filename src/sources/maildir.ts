@@ -22,6 +22,8 @@ function flagsOf(name: string): string {
   return i < 0 ? "" : name.slice(i + 3);
 }
 
+let deliverySeq = 0;
+
 export class Maildir {
   constructor(readonly root: string) {}
 
@@ -92,7 +94,8 @@ export class Maildir {
   /** Delivers a message the way an MTA does: write to tmp/, then rename into new/. */
   deliver(content: Buffer, uniqueHint = ""): string {
     this.ensure();
-    const unique = `${Date.now()}.${process.pid}_${Math.random().toString(36).slice(2, 10)}${uniqueHint}.gateway`;
+    // time.M<sequence>P<pid>: unique and, within one process, in delivery order.
+    const unique = `${Date.now()}.M${String(deliverySeq++).padStart(6, "0")}P${process.pid}${uniqueHint}.gateway`;
     const tmp = path.join(this.root, "tmp", unique);
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, path.join(this.root, "new", unique));

@@ -1,0 +1,226 @@
+// The review chain of Art. 5 as services. Every verb: load → authorise → check the transition
+// (domain/status.ts) → change + review step + audit row in one transaction. No HTML, no SMTP.
+import type { Db, Tx } from "../db/client.js";
+import { audit } from "../audit/audit.js";
+import { GatewayError } from "../domain/errors.js";
+import { canStart, nextStatus, type DraftAction } from "../domain/status.js";
+import { divisionsWithRole, hasRole, Role, visibleDivisions, type Actor } from "../domain/roles.js";
+
+type DraftRow = NonNullable<Awaited<ReturnType<Tx["draft"]["findUnique"]>>>;
+
+const actorLabel = (a: Actor) => `user:${a.username}`;
+
+/** Shared triage: items whose unit, column or division still needs a person. */
+export function inSharedTriage(d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
+  return d.status === "triage" && (d.divisionId == null || !d.unitConfirmed || d.columnId == null);
+}
+
+export function canSee(actor: Actor, d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
+  const vis = visibleDivisions(actor);
+  if (vis === "all") return true;
+  if (d.divisionId != null && vis.includes(d.divisionId)) return true;
+  return hasRole(actor, Role.infoAdmin) && inSharedTriage(d);
+}
+
+function isAdminOf(actor: Actor, d: Pick<DraftRow, "divisionId">): boolean {
+  return d.divisionId != null && divisionsWithRole(actor, Role.infoAdmin).includes(d.divisionId);
+}
+
+/** Who may start which action on this draft. Hiding a button is not enough: this is the check. */
+export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
+  switch (action) {
+    case "triage":
+      return d.status === "triage" && (isAdminOf(actor, d) || (hasRole(actor, Role.infoAdmin) && inSharedTriage(d)));
+    case "edit":
+      return d.status === "triage" && isAdminOf(actor, d);
+    case "send_for_review":
+    case "return_to_sender":
+    case "publish":
+    case "archive":
+    case "reopen":
+      return isAdminOf(actor, d);
+    case "reject":
+      return isAdminOf(actor, d) || (d.status === "division_review" && divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId ?? -1));
+    case "division_approve":
+      return d.divisionId != null && divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId);
+    case "leader_approve":
+      return hasRole(actor, Role.leader);
+    case "send_back":
+      if (d.status === "division_review") return divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId ?? -1);
+      if (d.status === "leader_review") return hasRole(actor, Role.leader);
+      return isAdminOf(actor, d);
+  }
+}
+
+export class ReviewService {
+  constructor(private readonly db: Db) {}
+
+  private async load(tx: Tx, id: number, version?: number): Promise<DraftRow> {
+    const d = await tx.draft.findUnique({ where: { id } });
+    if (!d) throw new GatewayError("NOT_FOUND");
+    if (version != null && d.version !== version) throw new GatewayError("STALE_VERSION");
+    return d;
+  }
+
+  /** Edits title/body (triage only). The previous text is kept as a revision. */
+  async edit(actor: Actor, id: number, version: number, input: { title: string; body: string; note?: string }, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, id, version);
+      if (!mayAct(actor, "edit", d)) throw new GatewayError(canSee(actor, d) ? "INVALID_TRANSITION" : "FORBIDDEN");
+      const title = input.title.trim();
+      if (!title) throw new GatewayError("VALIDATION", "标题不能为空");
+      if (title === d.title && input.body === d.body) return d;
+      await tx.draftRevision.create({
+        data: { draftId: id, version: d.version, title: d.title, body: d.body, columnId: d.columnId, divisionId: d.divisionId, unitId: d.unitId, editedBy: actor.displayName, note: input.note ?? null },
+      });
+      const updated = await tx.draft.update({ where: { id }, data: { title, body: input.body, version: { increment: 1 } } });
+      await audit(tx, { actor: actorLabel(actor), action: "draft.edit", entityType: "draft", entityId: id, ip, detail: { fromVersion: d.version, titleChanged: title !== d.title, bodyChanged: input.body !== d.body } });
+      return updated;
+    });
+  }
+
+  /** Triage: confirm the unit, choose column and division, mark important. */
+  async triage(actor: Actor, id: number, version: number, input: { unitId: number | null; columnId: number | null; divisionId: number | null; important: boolean }, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, id, version);
+      if (!mayAct(actor, "triage", d)) throw new GatewayError(canSee(actor, d) ? "INVALID_TRANSITION" : "FORBIDDEN");
+      if (input.columnId != null && input.divisionId != null) {
+        const col = await tx.column.findUnique({ where: { id: input.columnId }, include: { divisions: true } });
+        if (!col) throw new GatewayError("VALIDATION", "栏目不存在");
+        if (!col.sharedByAll && !col.divisions.some((x) => x.divisionId === input.divisionId))
+          throw new GatewayError("VALIDATION", `栏目「${col.name}」不属于所选处室（附件2）`);
+      }
+      const flags = (JSON.parse(d.flags) as string[]).filter((f) => !(input.unitId != null && f === "unit_unconfirmed") && !(input.columnId != null && f === "no_column"));
+      const changes: Record<string, unknown> = {};
+      const data: Parameters<Tx["draft"]["update"]>[0]["data"] = { version: { increment: 1 }, flags: JSON.stringify(flags), important: input.important };
+      if (input.unitId !== d.unitId || (input.unitId != null && !d.unitConfirmed)) {
+        data.unitId = input.unitId;
+        data.unitConfirmed = input.unitId != null;
+        data.unitReason = input.unitId != null ? `由${actor.displayName}人工确认` : d.unitReason;
+        changes.unit = [d.unitId, input.unitId];
+      }
+      if (input.columnId !== d.columnId) {
+        data.columnId = input.columnId;
+        data.columnReason = `由${actor.displayName}人工选择（原：${d.columnReason}）`;
+        changes.column = [d.columnId, input.columnId];
+      }
+      if (input.divisionId !== d.divisionId) {
+        data.divisionId = input.divisionId;
+        data.divisionReason = `由${actor.displayName}人工指定（原：${d.divisionReason}）`;
+        changes.division = [d.divisionId, input.divisionId];
+      }
+      if (input.important !== d.important) changes.important = [d.important, input.important];
+      const updated = await tx.draft.update({ where: { id }, data });
+      await audit(tx, { actor: actorLabel(actor), action: "draft.triage", entityType: "draft", entityId: id, ip, detail: changes });
+      return updated;
+    });
+  }
+
+  /** Every step of the chain. */
+  async act(actor: Actor, id: number, version: number, action: DraftAction, input: { comment?: string }, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, id, version);
+      if (!canSee(actor, d)) throw new GatewayError("FORBIDDEN");
+      if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
+      if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
+      const comment = (input.comment ?? "").trim();
+      const needsComment: DraftAction[] = ["send_back", "return_to_sender", "reject", "archive"];
+      if (needsComment.includes(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
+      const now = new Date();
+      const to = nextStatus(action, d.important);
+      const extra: Record<string, unknown> = {};
+
+      if (action === "send_for_review") {
+        if (!d.unitConfirmed && !d.senderAddress) throw new GatewayError("VALIDATION", "请先确认报送单位");
+        if (d.columnId == null || d.divisionId == null) throw new GatewayError("VALIDATION", "请先选择栏目和处室");
+        const form = await this.formSnapshot(tx, d, actor);
+        // A new round supersedes whatever was pending from an earlier round.
+        await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
+        const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId } });
+        const step = await tx.reviewStep.create({ data: { draftId: id, stage: "division_head", divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, ...form } });
+        extra.reviewStepId = step.id;
+      } else if (action === "division_approve" || action === "leader_approve") {
+        const stageWhere = action === "division_approve" ? { stage: "division_head" } : { stage: { in: ["leader", "deputy_director", "director"] } };
+        const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending", ...stageWhere }, orderBy: { id: "desc" } });
+        if (!step) throw new GatewayError("INVALID_TRANSITION", "没有待审核的审批记录");
+        let stage = step.stage;
+        if (action === "leader_approve") {
+          const person = actor.personId ? await tx.person.findUnique({ where: { id: actor.personId } }) : null;
+          stage = person?.leaderRank === "director" ? "director" : "deputy_director";
+        }
+        await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel: "web" } });
+        if (to === "leader_review") {
+          const form = await this.formSnapshot(tx, d, actor, step.formInfoAdmin);
+          await tx.reviewStep.create({ data: { draftId: id, stage: "leader", divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
+        }
+        extra.reviewStepId = step.id;
+      } else if (action === "send_back" || action === "reject" || action === "return_to_sender") {
+        const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending" }, orderBy: { id: "desc" } });
+        if (step)
+          await tx.reviewStep.update({ where: { id: step.id }, data: { status: action === "reject" ? "rejected" : "returned", opinion: comment, decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel: "web" } });
+        if (action === "send_back" && d.status === "approved") {
+          // Taking back an approval: the approvals of this round no longer stand.
+          await tx.reviewStep.updateMany({ where: { draftId: id, status: "approved" }, data: { status: "superseded" } });
+        }
+      } else if (action === "publish") {
+        await this.assertReviewed(tx, d);
+        const last = await tx.publishedItem.findFirst({ where: { draftId: id }, orderBy: { version: "desc" } });
+        const item = await tx.publishedItem.create({
+          data: {
+            draftId: id,
+            version: (last?.version ?? 0) + 1,
+            supersedesId: last?.id ?? null,
+            columnId: d.columnId!,
+            divisionId: d.divisionId!,
+            unitId: d.unitId,
+            title: d.title,
+            body: d.body,
+            documentDate: d.documentDate,
+            publishedBy: actor.displayName,
+            publishedByUserId: actor.userId,
+          },
+        });
+        extra.publishedItemId = item.id;
+      } else if (action === "archive") {
+        extra.archivedReason = comment;
+      }
+
+      const updated = await tx.draft.update({
+        where: { id },
+        data: {
+          status: to,
+          version: { increment: 1 },
+          ...(action === "archive" ? { archivedReason: comment } : {}),
+          ...(action === "publish" ? { publishedAt: now } : {}),
+        },
+      });
+      await audit(tx, { actor: actorLabel(actor), action: `review.${action}`, entityType: "draft", entityId: id, ip, detail: { from: d.status, to, comment: comment || undefined, ...extra } });
+      return updated;
+    });
+  }
+
+  /** 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. */
+  private async assertReviewed(tx: Tx, d: DraftRow): Promise<void> {
+    if (d.columnId == null || d.divisionId == null) throw new GatewayError("INVALID_TRANSITION", "栏目或处室未定，不能发布");
+    const steps = await tx.reviewStep.findMany({ where: { draftId: d.id, status: "approved" }, orderBy: { id: "asc" } });
+    const head = steps.find((s) => s.stage === "division_head");
+    if (!head) throw new GatewayError("INVALID_TRANSITION", "未经处长审核，不得发布");
+    if (d.important && !steps.some((s) => s.stage === "deputy_director" || s.stage === "director"))
+      throw new GatewayError("INVALID_TRANSITION", "重要信息须经办领导审核后发布");
+  }
+
+  private async formSnapshot(tx: Tx, d: DraftRow, actor: Actor, infoAdmin?: string) {
+    const [division, column, unit] = await Promise.all([
+      d.divisionId ? tx.division.findUnique({ where: { id: d.divisionId } }) : null,
+      d.columnId ? tx.column.findUnique({ where: { id: d.columnId } }) : null,
+      d.unitId ? tx.sendingUnit.findUnique({ where: { id: d.unitId } }) : null,
+    ]);
+    return {
+      formDivision: division?.fullName ?? "",
+      formInfoAdmin: infoAdmin ?? actor.displayName,
+      formTitle: d.title,
+      formColumn: column?.name ?? "",
+      formSource: unit?.name ?? d.senderAddress ?? "",
+    };
+  }
+}

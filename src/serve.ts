@@ -1,0 +1,79 @@
+// `gateway serve`: the web screen, the Maildir poller and housekeeping in one process.
+import fs from "node:fs";
+import path from "node:path";
+import type { Server } from "node:http";
+import type { App } from "./app.js";
+import { ensureAdministrator } from "./accounts/users.js";
+import { createWebApp } from "./web/server.js";
+import { errorMessage } from "./domain/errors.js";
+
+export interface Running {
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+  pollNow(): Promise<void>;
+}
+
+export async function serve(app: App, log: (line: string) => void = console.log): Promise<Running> {
+  const admin = await ensureAdministrator(app.db);
+  if (admin)
+    log(`first start: created administrator "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);
+
+  const { web, store } = createWebApp(app);
+  const server = await new Promise<Server>((resolve) => {
+    const s = web.listen(app.config.port, app.config.host, () => resolve(s));
+  });
+  const addr = server.address();
+  const url = typeof addr === "object" && addr ? `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}` : app.config.publicBaseUrl;
+  log(`review screen: ${url}`);
+
+  // One pass at a time; a new delivery during a pass triggers one more pass after it.
+  const intake = app.maildirIntake();
+  let running: Promise<void> | null = null;
+  let again = false;
+  const poll = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          const results = await intake.runOnce();
+          for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
+        } catch (err) {
+          log(`intake error: ${errorMessage(err)}`);
+          const mailbox = await intake.mailbox().catch(() => null);
+          if (mailbox != null) await app.db.mailbox.update({ where: { id: mailbox }, data: { lastError: errorMessage(err) } }).catch(() => undefined);
+        }
+      } while (again);
+    })().finally(() => (running = null));
+    return running;
+  };
+  intake.maildir.ensure();
+  // inotify tells about a delivery at once; the timer is the safety net (watchers can miss events).
+  let watcher: fs.FSWatcher | null = null;
+  try {
+    watcher = fs.watch(path.join(intake.maildir.root, "new"), () => void poll());
+  } catch {
+    watcher = null;
+  }
+  const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
+  const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
+  await poll();
+
+  return {
+    server,
+    url,
+    pollNow: poll,
+    async stop() {
+      clearInterval(timer);
+      clearInterval(housekeeping);
+      watcher?.close();
+      await running;
+      await new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections?.();
+    },
+  };
+}

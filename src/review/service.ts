@@ -55,18 +55,19 @@ export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d:
 export class ReviewService {
   constructor(private readonly db: Db) {}
 
-  private async load(tx: Tx, id: number, version?: number): Promise<DraftRow> {
+  /** Loads for an actor: someone who may not see the draft learns nothing about it (not even its version). */
+  private async load(tx: Tx, actor: Actor, id: number, version: number): Promise<DraftRow> {
     const d = await tx.draft.findUnique({ where: { id } });
-    if (!d) throw new GatewayError("NOT_FOUND");
-    if (version != null && d.version !== version) throw new GatewayError("STALE_VERSION");
+    if (!d || !canSee(actor, d)) throw new GatewayError(d ? "FORBIDDEN" : "NOT_FOUND");
+    if (d.version !== version) throw new GatewayError("STALE_VERSION");
     return d;
   }
 
   /** Edits title/body (triage only). The previous text is kept as a revision. */
   async edit(actor: Actor, id: number, version: number, input: { title: string; body: string; note?: string }, ip?: string) {
     return this.db.$transaction(async (tx) => {
-      const d = await this.load(tx, id, version);
-      if (!mayAct(actor, "edit", d)) throw new GatewayError(canSee(actor, d) ? "INVALID_TRANSITION" : "FORBIDDEN");
+      const d = await this.load(tx, actor, id, version);
+      if (!mayAct(actor, "edit", d)) throw new GatewayError(d.status === "triage" ? "FORBIDDEN" : "INVALID_TRANSITION");
       const title = input.title.trim();
       if (!title) throw new GatewayError("VALIDATION", "标题不能为空");
       if (title === d.title && input.body === d.body) return d;
@@ -82,8 +83,8 @@ export class ReviewService {
   /** Triage: confirm the unit, choose column and division, mark important. */
   async triage(actor: Actor, id: number, version: number, input: { unitId: number | null; columnId: number | null; divisionId: number | null; important: boolean }, ip?: string) {
     return this.db.$transaction(async (tx) => {
-      const d = await this.load(tx, id, version);
-      if (!mayAct(actor, "triage", d)) throw new GatewayError(canSee(actor, d) ? "INVALID_TRANSITION" : "FORBIDDEN");
+      const d = await this.load(tx, actor, id, version);
+      if (!mayAct(actor, "triage", d)) throw new GatewayError(d.status === "triage" ? "FORBIDDEN" : "INVALID_TRANSITION");
       if (input.columnId != null && input.divisionId != null) {
         const col = await tx.column.findUnique({ where: { id: input.columnId }, include: { divisions: true } });
         if (!col) throw new GatewayError("VALIDATION", "栏目不存在");
@@ -119,8 +120,7 @@ export class ReviewService {
   /** Every step of the chain. */
   async act(actor: Actor, id: number, version: number, action: DraftAction, input: { comment?: string }, ip?: string) {
     return this.db.$transaction(async (tx) => {
-      const d = await this.load(tx, id, version);
-      if (!canSee(actor, d)) throw new GatewayError("FORBIDDEN");
+      const d = await this.load(tx, actor, id, version);
       if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
       if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
       const comment = (input.comment ?? "").trim();

@@ -33,6 +33,8 @@ declare module "express-session" {
     userId?: number;
     csrf?: string;
     flash?: string;
+    /** Set at sign-in when the password is one-time or older than the configured maximum age. */
+    mustChangePassword?: boolean;
   }
 }
 

@@ -146,6 +146,7 @@ export function createWebApp(app: App) {
       // A new session id at sign-in (no fixation), then the user.
       await new Promise<void>((ok, fail) => req.session.regenerate((e) => (e ? fail(e) : ok())));
       req.session.userId = r.userId;
+      req.session.mustChangePassword = r.mustChangePassword;
       res.redirect(r.mustChangePassword ? "/password" : "/queue");
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
@@ -160,6 +161,7 @@ export function createWebApp(app: App) {
     req.actor = actor;
     res.locals.actor = actor;
     res.locals.roles = [...new Set(actor.grants.map((g) => g.role))];
+    if (req.session.mustChangePassword && req.path !== "/password" && req.path !== "/logout") return res.redirect("/password");
     next();
   });
 
@@ -170,6 +172,7 @@ export function createWebApp(app: App) {
     try {
       if (next !== confirm) throw new GatewayError("VALIDATION", "两次输入的新密码不一致");
       await changePassword(db, req.actor!.userId, current, next, req.ip ?? "");
+      req.session.mustChangePassword = false;
       req.session.flash = "密码已修改";
       res.redirect("/queue");
     } catch (err) {

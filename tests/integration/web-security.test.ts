@@ -1,0 +1,119 @@
+// Account and request protections over real HTTP: CSRF, lockout, session renewal at sign-in,
+// network allowlist, security headers, first-start administrator.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshApp, type TestEnv } from "../helpers.js";
+import { seedDemoUsers } from "../../src/accounts/users.js";
+import { serve, type Running } from "../../src/serve.js";
+import { createApp } from "../../src/app.js";
+
+let t: TestEnv;
+let running: Running;
+
+class Client {
+  cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+  async req(path: string, init: RequestInit = {}) {
+    const res = await fetch(this.base + path, { ...init, redirect: "manual", headers: { ...(init.headers ?? {}), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const [k, v] = pair!.split("=");
+      this.cookies.set(k!, v!);
+    }
+    return res;
+  }
+  async csrf(path = "/login"): Promise<string> {
+    const html = await (await this.req(path)).text();
+    return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  }
+  post(path: string, form: Record<string, string>) {
+    return this.req(path, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } });
+  }
+}
+
+beforeAll(async () => {
+  t = await freshApp({ PORT: "0", POLL_INTERVAL_MS: "600000", LOCKOUT_THRESHOLD: "3" });
+  await seedDemoUsers(t.app.db, "Demo-pass-2026");
+  running = await serve(t.app, () => undefined);
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await t?.app.close();
+});
+
+describe("web security", () => {
+  it("refuses a state-changing request without the session's CSRF token", async () => {
+    const c = new Client(running.url);
+    await c.csrf();
+    const res = await c.post("/login", { username: "niulifeng", password: "Demo-pass-2026" });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("页面已过期");
+    const ok = await c.post("/login", { username: "niulifeng", password: "Demo-pass-2026", _csrf: await c.csrf() });
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get("location")).toBe("/queue");
+  });
+
+  it("gives a new session id at sign-in", async () => {
+    const c = new Client(running.url);
+    const token = await c.csrf();
+    const before = c.cookies.get("gw.sid");
+    await c.post("/login", { username: "niulifeng", password: "Demo-pass-2026", _csrf: token });
+    expect(c.cookies.get("gw.sid")).toBeDefined();
+    expect(c.cookies.get("gw.sid")).not.toBe(before);
+  });
+
+  it("locks an account after repeated failures, even for the right password, and audits it", async () => {
+    const c = new Client(running.url);
+    for (let i = 0; i < 3; i++) await c.post("/login", { username: "wangyanli", password: "wrong-password", _csrf: await c.csrf() });
+    const res = await c.post("/login", { username: "wangyanli", password: "Demo-pass-2026", _csrf: await c.csrf() });
+    expect(res.status).toBe(423);
+    expect(await res.text()).toContain("锁定");
+    const actions = (await t.app.db.auditEvent.findMany({ where: { actor: "user:wangyanli" } })).map((e) => e.action);
+    expect(actions).toEqual(["auth.login_failed", "auth.login_failed", "auth.locked", "auth.login_locked"]);
+  });
+
+  it("sends security headers and a content security policy without inline script", async () => {
+    const res = await fetch(`${running.url}/login`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("refuses the back office from a network outside the allowlist", async () => {
+    const other = await createApp({ ...t.env, PORT: "0", ALLOWED_NETWORKS: "10.0.0.0/8" });
+    const r = await serve(other, () => undefined);
+    try {
+      const res = await fetch(`${r.url}/login`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("不允许从 127.0.0.1 访问后台");
+    } finally {
+      await r.stop();
+      await other.close();
+    }
+  });
+
+  it("creates the first administrator with a one-time password that must be changed", async () => {
+    const empty = await freshApp({ PORT: "0", POLL_INTERVAL_MS: "600000" });
+    const lines: string[] = [];
+    const r = await serve(empty.app, (l) => lines.push(l));
+    try {
+      const line = lines.find((l) => l.includes("one-time password"))!;
+      const password = /one-time password (\S+)/.exec(line)![1]!;
+      expect(password).toHaveLength(16);
+      const c = new Client(r.url);
+      const res = await c.post("/login", { username: "admin", password, _csrf: await c.csrf() });
+      expect(res.headers.get("location")).toBe("/password");
+      expect((await c.req("/queue")).headers.get("location")).toBe("/password");
+      const change = await c.post("/password", { current: password, next: "short", confirm: "short", _csrf: await c.csrf("/password") });
+      expect(await change.text()).toContain("至少 10 位");
+      const changed = await c.post("/password", { current: password, next: "Neues-Passwort-2026", confirm: "Neues-Passwort-2026", _csrf: await c.csrf("/password") });
+      expect(changed.headers.get("location")).toBe("/queue");
+      expect((await c.req("/queue")).status).toBe(200);
+    } finally {
+      await r.stop();
+      await empty.app.close();
+    }
+  });
+});

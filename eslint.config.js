@@ -1,8 +1,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "src/generated/", "fixtures/", "coverage/", ".tmp/"] },
+  { ignores: ["node_modules/", "data/", "src/generated/", "coverage/", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,5 +12,6 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
-  { files: ["bin/**", "*.js"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+  { files: ["bin/**", "*.js", "src/**/*.mjs", "fixtures/**/*.mjs"], languageOptions: { globals: globals.node } },
+  { files: ["templates/static/**/*.js"], languageOptions: { globals: globals.browser } },
 );

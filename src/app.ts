@@ -3,6 +3,7 @@ import fs from "node:fs";
 import { loadConfig, type Config } from "./config/index.js";
 import { openDb, type Db } from "./db/client.js";
 import { Pipeline } from "./pipeline/ingest.js";
+import { IngestWriter } from "./db/ingest-writer.js";
 import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
@@ -22,13 +23,17 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env): Promise<A
   const db = await openDb(config.dbFile);
   if ((await db.division.count()) === 0) await seedReference(db);
   const blobs = new BlobStore(config.blobDir);
-  const pipeline = new Pipeline({ db, config, blobs });
+  const writer = new IngestWriter(config.dbFile);
+  const pipeline = new Pipeline({ db, writer, config, blobs });
   return {
     config,
     db,
     blobs,
     pipeline,
     maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
-    close: () => db.$disconnect(),
+    async close() {
+      writer.close();
+      await db.$disconnect();
+    },
   };
 }

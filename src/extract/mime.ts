@@ -35,7 +35,13 @@ export interface ParsedMessage {
   html: string | null;
   parts: MimePart[];
   flags: string[];
-  header(name: string): string | null;
+  /** Header lines as [lower-case name, raw value], in order: plain data, so it crosses threads. */
+  headers: Array<[string, string]>;
+}
+
+export function headerValue(msg: Pick<ParsedMessage, "headers">, name: string): string | null {
+  const key = name.toLowerCase();
+  return msg.headers.find(([k]) => k === key)?.[1] ?? null;
 }
 
 export function normaliseAddress(addr: string | null | undefined): string | null {
@@ -165,9 +171,6 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     html,
     parts,
     flags,
-    header(name: string) {
-      const line = p.headerLines.find((l) => l.key === name.toLowerCase());
-      return line ? line.line.slice(line.line.indexOf(":") + 1).trim() : null;
-    },
+    headers: p.headerLines.map((l): [string, string] => [l.key, l.line.slice(l.line.indexOf(":") + 1).trim()]),
   };
 }

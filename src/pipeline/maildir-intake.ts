@@ -64,7 +64,7 @@ export class MaildirIntake {
           if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // moved by a concurrent run
           throw err;
         }
-        batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item });
+        batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item, path: this.maildir.pathOf(item) });
       }
       const { results, acks } = await this.pipeline.ingest(mailboxId, batch);
       for (const r of results) onResult?.(r);

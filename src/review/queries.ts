@@ -5,6 +5,7 @@ import type { Prisma } from "../generated/prisma/client.js";
 import { visibleDivisions, type Actor } from "../domain/roles.js";
 import { GatewayError } from "../domain/errors.js";
 import { canSee } from "./service.js";
+import { catchUpSearchIndex } from "../db/search-index.js";
 
 export interface QueueFilter {
   division?: number | "shared";
@@ -36,6 +37,7 @@ export function scopeFor(actor: Actor): Prisma.DraftWhereInput {
 async function searchIds(db: Db, q: string): Promise<number[] | Prisma.DraftWhereInput> {
   const term = q.trim();
   if ([...term].length < 3) return { OR: [{ title: { contains: term } }, { body: { contains: term } }] };
+  await catchUpSearchIndex(db);
   const phrase = `"${term.replace(/"/g, '""')}"`;
   const rows = await db.$queryRawUnsafe<Array<{ rowid: bigint | number }>>(`SELECT rowid FROM DraftSearch WHERE DraftSearch MATCH ? ORDER BY rowid DESC LIMIT 2000`, phrase);
   return rows.map((r) => Number(r.rowid));

@@ -7,29 +7,41 @@ import { IngestWriter } from "./db/ingest-writer.js";
 import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
+import { ReviewService } from "./review/service.js";
+import { ApprovalRequests } from "./approvals/requests.js";
+import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
 
 export interface App {
   config: Config;
   db: Db;
   blobs: BlobStore;
   pipeline: Pipeline;
+  review: ReviewService;
   maildirIntake(root?: string): MaildirIntake;
   close(): Promise<void>;
 }
 
-export async function createApp(env: NodeJS.ProcessEnv = process.env): Promise<App> {
+export interface AppOptions {
+  /** DNS for DKIM checks of approval replies (tests: a static map; default: the system's). */
+  dnsResolver?: DnsResolver;
+}
+
+export async function createApp(env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}): Promise<App> {
   const config = loadConfig(env);
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = await openDb(config.dbFile);
   if ((await db.division.count()) === 0) await seedReference(db);
   const blobs = new BlobStore(config.blobDir);
   const writer = new IngestWriter(config.dbFile);
-  const pipeline = new Pipeline({ db, writer, config, blobs });
+  const review = new ReviewService(db);
+  review.onTransition(new ApprovalRequests(config));
+  const pipeline = new Pipeline({ db, writer, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,
     db,
     blobs,
     pipeline,
+    review,
     maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
     async close() {
       writer.close();

@@ -6,6 +6,8 @@ import type { App } from "./app.js";
 import { ensureAdministrator } from "./accounts/users.js";
 import { createWebApp } from "./web/server.js";
 import { errorMessage } from "./domain/errors.js";
+import { queueReceipts } from "./approvals/requests.js";
+import { flushOutbox } from "./notify/outbox.js";
 
 export interface Running {
   server: Server;
@@ -41,6 +43,8 @@ export async function serve(app: App, log: (line: string) => void = console.log)
         again = false;
         try {
           const results = await intake.runOnce();
+          await queueReceipts(app.db, app.config);
+          await flushOutbox(app.db, app.config);
           for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
         } catch (err) {
           log(`intake error: ${errorMessage(err)}`);
@@ -60,6 +64,8 @@ export async function serve(app: App, log: (line: string) => void = console.log)
     watcher = null;
   }
   const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
+  // Mail queued by web actions (approval requests, notices) goes out within seconds.
+  const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
   const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
   await poll();
 
@@ -69,6 +75,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
     pollNow: poll,
     async stop() {
       clearInterval(timer);
+      clearInterval(outbox);
       clearInterval(housekeeping);
       watcher?.close();
       await running;

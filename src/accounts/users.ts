@@ -1,7 +1,7 @@
 // User accounts (Art. 8): argon2id hashes, lockout, periodic password change.
 import { randomBytes } from "node:crypto";
 import argon2 from "argon2";
-import type { Db } from "../db/client.js";
+import type { Db, Tx } from "../db/client.js";
 import { audit } from "../audit/audit.js";
 import type { Actor, Grant, Role } from "../domain/roles.js";
 import fs from "node:fs";
@@ -24,8 +24,13 @@ export function passwordProblem(pw: string): string | null {
   return null;
 }
 
-export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
-  const u = await db.user.findUnique({ where: { id: userId }, include: { grants: true } });
+export async function loadActor(db: Db | Tx, userId: number): Promise<Actor | null> {
+  return loadActorIn(db, { id: userId });
+}
+
+/** The actor of a user account, found by its id or by the person it belongs to. */
+export async function loadActorIn(db: Db | Tx, where: { id: number } | { personId: number }): Promise<Actor | null> {
+  const u = await db.user.findFirst({ where, include: { grants: true } });
   if (!u || u.disabled) return null;
   return {
     userId: u.id,

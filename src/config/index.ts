@@ -31,6 +31,11 @@ const schema = z.object({
   LIMIT_PIXELS: int(40_000_000),
   LIMIT_OCR_PAGE_SECONDS: int(60),
   INGEST_BATCH: int(200),
+  /** Approve by reply: how long a request's token is valid. */
+  APPROVAL_TOKEN_HOURS: int(168),
+  /** "required": a reply must pass DKIM with DMARC alignment (Authentication-Results from TRUSTED_AUTHSERV_ID, else verified here). */
+  APPROVAL_DKIM: z.enum(["off", "required"]).default("off"),
+  TRUSTED_AUTHSERV_ID: z.string().optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -63,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     ingestBatch: Math.max(1, e.INGEST_BATCH),
+    approvals: { tokenHours: e.APPROVAL_TOKEN_HOURS, dkim: e.APPROVAL_DKIM, trustedAuthservId: e.TRUSTED_AUTHSERV_ID ?? null },
     limits: {
       messageBytes: e.LIMIT_MESSAGE_BYTES,
       attachmentBytes: e.LIMIT_ATTACHMENT_BYTES,

@@ -58,7 +58,7 @@ export interface ReplyHandler {
   /** A cheap check without the database: does this look like a reply to one of our mails? */
   matches(msg: MessageSummary): boolean;
   /** Applies (or refuses, with its reason) the decision; always a result, never a new draft. */
-  handle(tx: Tx, msg: MessageSummary, intakeId: number): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[] }>;
+  handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[] }>;
 }
 
 interface LedgerEntry {
@@ -128,7 +128,8 @@ export class Pipeline {
     const handler = this.deps.replyHandler;
     for (const item of todo) {
       const p = item.prepared;
-      if (handler && (p.kind === "draft" || p.kind === "ignored") && handler.matches(p.parsed)) results.push(await this.commitReply(item.entry, p.parsed, handler));
+      // Auto-replies ("ignored") to our requests are neither submissions nor decisions.
+      if (handler && p.kind === "draft" && handler.matches(p.parsed)) results.push(await this.commitReply(item.entry, p.parsed, handler));
       else bulk.push(item);
     }
     try {
@@ -153,7 +154,7 @@ export class Pipeline {
   private async commitReply(entry: LedgerEntry, parsed: MessageSummary, handler: ReplyHandler): Promise<IngestResult> {
     const base = { messageId: parsed.messageId, file: entry.msg.file, intakeId: entry.intakeId, unit: null, column: null, division: null, title: null };
     return this.deps.db.$transaction(async (tx) => {
-      const r = await handler.handle(tx, parsed, entry.intakeId);
+      const r = await handler.handle(tx, parsed, entry.intakeId, entry.msg.raw);
       await tx.intakeMessage.update({
         where: { id: entry.intakeId },
         data: { status: "done", outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: parsed.subject.slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: entry.attempts + 1, rawPath: entry.sha256, error: r.reason },

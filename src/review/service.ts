@@ -52,8 +52,36 @@ export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d:
   }
 }
 
+/** What happened, for those who must hear of it (the outbox: approval requests, notices). */
+export interface TransitionEvent {
+  action: DraftAction;
+  draftId: number;
+  from: string;
+  to: string;
+  comment: string;
+  actor: Actor;
+  /** The step created by this action and awaiting a decision (处长审核 or 办领导审核). */
+  pendingStepId: number | null;
+  publishedItemId: number | null;
+}
+
+export interface TransitionListener {
+  /** Runs inside the transaction of the change: queue mail here, send it after commit. */
+  afterTransition(tx: Tx, e: TransitionEvent): Promise<void>;
+}
+
+export interface ActOptions {
+  channel?: "web" | "email";
+  ip?: string;
+}
+
 export class ReviewService {
+  private listeners: TransitionListener[] = [];
   constructor(private readonly db: Db) {}
+
+  onTransition(l: TransitionListener): void {
+    this.listeners.push(l);
+  }
 
   /** Loads for an actor: someone who may not see the draft learns nothing about it (not even its version). */
   private async load(tx: Tx, actor: Actor, id: number, version: number): Promise<DraftRow> {
@@ -119,8 +147,19 @@ export class ReviewService {
 
   /** Every step of the chain. */
   async act(actor: Actor, id: number, version: number, action: DraftAction, input: { comment?: string }, ip?: string) {
-    return this.db.$transaction(async (tx) => {
-      const d = await this.load(tx, actor, id, version);
+    return this.db.$transaction((tx) => this.actIn(tx, actor, id, version, action, input, { channel: "web", ip }));
+  }
+
+  /**
+   * The same, inside the caller's transaction: an e-mailed decision commits together with the
+   * intake ledger row of the reply. `version` null = the current version (a mail reply cannot
+   * know it; the approval token binds it to the review step instead).
+   */
+  async actIn(tx: Tx, actor: Actor, id: number, version: number | null, action: DraftAction, input: { comment?: string }, opts: ActOptions = {}) {
+    const ip = opts.ip;
+    const channel = opts.channel ?? "web";
+    const current = await tx.draft.findUnique({ where: { id }, select: { version: true } });
+      const d = await this.load(tx, actor, id, version ?? current?.version ?? -1);
       if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
       if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
       const comment = (input.comment ?? "").trim();
@@ -129,6 +168,7 @@ export class ReviewService {
       const now = new Date();
       const to = nextStatus(action, d.important);
       const extra: Record<string, unknown> = {};
+      let pendingStepId: number | null = null;
 
       if (action === "send_for_review") {
         if (!d.unitConfirmed && !d.senderAddress) throw new GatewayError("VALIDATION", "请先确认报送单位");
@@ -139,6 +179,7 @@ export class ReviewService {
         const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId } });
         const step = await tx.reviewStep.create({ data: { draftId: id, stage: "division_head", divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, ...form } });
         extra.reviewStepId = step.id;
+        pendingStepId = step.id;
       } else if (action === "division_approve" || action === "leader_approve") {
         const stageWhere = action === "division_approve" ? { stage: "division_head" } : { stage: { in: ["leader", "deputy_director", "director"] } };
         const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending", ...stageWhere }, orderBy: { id: "desc" } });
@@ -148,16 +189,17 @@ export class ReviewService {
           const person = actor.personId ? await tx.person.findUnique({ where: { id: actor.personId } }) : null;
           stage = person?.leaderRank === "director" ? "director" : "deputy_director";
         }
-        await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel: "web" } });
+        await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
         if (to === "leader_review") {
           const form = await this.formSnapshot(tx, d, actor, step.formInfoAdmin);
-          await tx.reviewStep.create({ data: { draftId: id, stage: "leader", divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
+          const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: "leader", divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
+          pendingStepId = leaderStep.id;
         }
         extra.reviewStepId = step.id;
       } else if (action === "send_back" || action === "reject" || action === "return_to_sender") {
         const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending" }, orderBy: { id: "desc" } });
         if (step)
-          await tx.reviewStep.update({ where: { id: step.id }, data: { status: action === "reject" ? "rejected" : "returned", opinion: comment, decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel: "web" } });
+          await tx.reviewStep.update({ where: { id: step.id }, data: { status: action === "reject" ? "rejected" : "returned", opinion: comment, decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
         if (action === "send_back" && d.status === "approved") {
           // Taking back an approval: the approvals of this round no longer stand.
           await tx.reviewStep.updateMany({ where: { draftId: id, status: "approved" }, data: { status: "superseded" } });
@@ -194,9 +236,10 @@ export class ReviewService {
           ...(action === "publish" ? { publishedAt: now } : {}),
         },
       });
-      await audit(tx, { actor: actorLabel(actor), action: `review.${action}`, entityType: "draft", entityId: id, ip, detail: { from: d.status, to, comment: comment || undefined, ...extra } });
+      await audit(tx, { actor: actorLabel(actor), action: `review.${action}`, entityType: "draft", entityId: id, ip, detail: { from: d.status, to, channel, comment: comment || undefined, ...extra } });
+      const event: TransitionEvent = { action, draftId: id, from: d.status, to, comment, actor, pendingStepId, publishedItemId: (extra.publishedItemId as number | undefined) ?? null };
+      for (const l of this.listeners) await l.afterTransition(tx, event);
       return updated;
-    });
   }
 
   /** 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. */

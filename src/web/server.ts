@@ -16,7 +16,7 @@ import { GatewayError } from "../domain/errors.js";
 import { canStart, flagLabel, statusLabel, type DraftAction } from "../domain/status.js";
 import { roleLabel, type Actor } from "../domain/roles.js";
 import { divisionTabs, draftDetail, queue, triageChoices, type QueueFilter } from "../review/queries.js";
-import { mayAct, ReviewService } from "../review/service.js";
+import { mayAct } from "../review/service.js";
 import { csrfProtect, csrfToken, httpStatus, networkAllowlist } from "./security.js";
 import { DbSessionStore } from "./session-store.js";
 import { lineDiff } from "./diff.js";
@@ -73,7 +73,7 @@ export function sanitizeMailHtml(html: string): string {
 
 export function createWebApp(app: App) {
   const { db, config } = app;
-  const review = new ReviewService(db);
+  const review = app.review;
   const web = express();
   web.disable("x-powered-by");
   if (config.trustProxy) web.set("trust proxy", config.trustProxy);

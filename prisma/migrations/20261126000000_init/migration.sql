@@ -481,3 +481,6 @@ CREATE UNIQUE INDEX "OutboundMail_messageId_key" ON "OutboundMail"("messageId");
 -- CreateIndex
 CREATE INDEX "OutboundMail_status_nextAttemptAt_idx" ON "OutboundMail"("status", "nextAttemptAt");
 
+-- CreateIndex
+CREATE INDEX "OutboundMail_draftId_kind_idx" ON "OutboundMail"("draftId", "kind");
+

@@ -1,0 +1,101 @@
+// Who hears of what: approval requests to the approver of a new pending step (处长, 办领导),
+// notices to the sending unit when its item is returned or published, and receipts (回执) for
+// new submissions. Everything is queued in the outbox inside the transaction of the change.
+import type { Config } from "../config/index.js";
+import type { Db, Tx } from "../db/client.js";
+import type { TransitionEvent, TransitionListener } from "../review/service.js";
+import { queueMail } from "../notify/outbox.js";
+import { hashToken, newToken } from "./tokens.js";
+
+const fmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+export const stageLabel: Record<string, string> = { division_head: "处长审核", leader: "办领导审核", deputy_director: "副主任批示", director: "主任批示" };
+
+/** Where a unit hears back: the registered address it sent from, else its first registered address. */
+async function unitAddress(tx: Tx, draft: { unitId: number | null; unitConfirmed: boolean; senderAddress: string | null }): Promise<string | null> {
+  if (!draft.unitId || !draft.unitConfirmed) return null;
+  const addresses = await tx.unitAddress.findMany({ where: { unitId: draft.unitId }, orderBy: { id: "asc" } });
+  return addresses.find((a) => a.email === draft.senderAddress)?.email ?? addresses[0]?.email ?? null;
+}
+
+export class ApprovalRequests implements TransitionListener {
+  constructor(private readonly config: Config) {}
+
+  async afterTransition(tx: Tx, e: TransitionEvent): Promise<void> {
+    if (e.pendingStepId) await this.requestApproval(tx, e.pendingStepId);
+    if (e.action === "return_to_sender" || e.action === "publish") await this.noticeToUnit(tx, e);
+  }
+
+  /** One token and one request per approver of the step. */
+  async requestApproval(tx: Tx, stepId: number): Promise<void> {
+    const step = await tx.reviewStep.findUniqueOrThrow({ where: { id: stepId }, include: { draft: true } });
+    const approvers =
+      step.stage === "division_head"
+        ? await tx.person.findMany({ where: { id: step.approverPersonId ?? -1 } })
+        : await tx.person.findMany({ where: { leaderRank: { not: null } } });
+    const headOpinion = step.stage === "division_head" ? null : (await tx.reviewStep.findFirst({ where: { draftId: step.draftId, stage: "division_head", status: "approved" }, orderBy: { id: "desc" } }))?.opinion;
+    const expiresAt = new Date(Date.now() + this.config.approvals.tokenHours * 3_600_000);
+    for (const person of approvers) {
+      if (!person.email) continue;
+      const token = newToken();
+      const body = step.draft.body.length > 3000 ? `${step.draft.body.slice(0, 3000)}\n……（全文见网页）` : step.draft.body;
+      const messageId = await queueMail(tx, this.config, {
+        kind: "approval_request",
+        to: person.email,
+        subject: `【待审核】${step.formTitle} [审批编号 GW-${token}]`,
+        template: "approval_request",
+        data: { approverName: person.name, approverEmail: person.email, stageLabel: stageLabel[step.stage], form: step, body, headOpinion, draftId: step.draftId, expiresAt: fmt.format(expiresAt) },
+        draftId: step.draftId,
+        reviewStepId: step.id,
+      });
+      await tx.approvalToken.create({ data: { reviewStepId: step.id, personId: person.id, tokenHash: hashToken(token), requestMessageId: messageId, expiresAt } });
+    }
+  }
+
+  private async noticeToUnit(tx: Tx, e: TransitionEvent): Promise<void> {
+    const d = await tx.draft.findUniqueOrThrow({ where: { id: e.draftId }, include: { unit: true, division: true, column: true } });
+    const to = await unitAddress(tx, d);
+    if (!to) return;
+    const common = { unitName: d.unit?.name ?? "", title: d.title, draftId: d.id, divisionName: d.division?.fullName ?? "" };
+    if (e.action === "return_to_sender")
+      await queueMail(tx, this.config, { kind: "returned", to, subject: `【退回】${d.title}`, template: "returned", data: { ...common, reason: e.comment, actorName: e.actor.displayName }, draftId: d.id });
+    else
+      await queueMail(tx, this.config, {
+        kind: "published",
+        to,
+        subject: `【已发布】${d.title}`,
+        template: "published",
+        data: { ...common, columnName: d.column?.name ?? "", publisherName: e.actor.displayName, publishedAt: fmt.format(new Date()) },
+        draftId: d.id,
+      });
+  }
+}
+
+/**
+ * Receipts (回执) for new drafts from registered senders. A sweep rather than a step of the
+ * ingest transaction: whether a receipt is due is simply "no receipt row yet", so a crash
+ * between the two loses nothing and sends nothing twice.
+ */
+export async function queueReceipts(db: Db, config: Config): Promise<number> {
+  const since = new Date(Date.now() - 2 * 86_400_000).toISOString().replace("Z", "+00:00");
+  const due = await db.$queryRawUnsafe<Array<{ id: number | bigint }>>(
+    `SELECT d.id FROM Draft d WHERE d.unitConfirmed = 1 AND d.senderAddress IS NOT NULL AND d.createdAt > ?
+       AND NOT EXISTS (SELECT 1 FROM OutboundMail o WHERE o.draftId = d.id AND o.kind = 'receipt') ORDER BY d.id LIMIT 500`,
+    since,
+  );
+  for (const { id } of due) {
+    await db.$transaction(async (tx) => {
+      const d = await tx.draft.findUniqueOrThrow({ where: { id: Number(id) }, include: { unit: true, division: true } });
+      const to = await unitAddress(tx, d);
+      if (!to) return;
+      await queueMail(tx, config, {
+        kind: "receipt",
+        to,
+        subject: `【回执】已收到：${d.title}`,
+        template: "receipt",
+        data: { unitName: d.unit?.name ?? "", title: d.title, draftId: d.id, divisionName: d.division?.fullName, receivedAt: fmt.format(d.receivedAt) },
+        draftId: d.id,
+      });
+    });
+  }
+  return due.length;
+}

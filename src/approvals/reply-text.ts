@@ -40,6 +40,9 @@ export type Decision = { kind: "approve"; comment: string } | { kind: "send_back
 
 const TRAILING_PUNCT = /[\s。．.!！~～]+$/;
 const APPROVE = /^(同意|批准|同意发布|approve|approved)$/i;
+/** "同意。报马主任审批" approves with a note; "同意。但标题要改" is conditional, so only a comment. */
+const FIRST_SENTENCE = /^([^。．!！]+)[。．!！]+\s*(.*)$/;
+const CONDITIONAL = /但|不过|然而|除非|前提|修改后|改后|待.{0,6}后|再议|暂缓|if |but |unless /i;
 const SEND_BACK = /^(不同意|退回|不批准|reject)(.*)$/i;
 
 export function readDecision(replyText: string): Decision {
@@ -50,6 +53,9 @@ export function readDecision(replyText: string): Decision {
   const rest = lines.slice(1).join("\n");
   const head = first.replace(TRAILING_PUNCT, "");
   if (APPROVE.test(head)) return { kind: "approve", comment: rest };
+  const sentence = FIRST_SENTENCE.exec(first);
+  if (sentence && APPROVE.test(sentence[1]!.trim()) && !CONDITIONAL.test(sentence[2]! + rest))
+    return { kind: "approve", comment: [sentence[2]!.trim(), rest].filter(Boolean).join("\n") };
   const back = SEND_BACK.exec(first);
   if (back) {
     const sameLine = back[2]!.replace(/^[\s,，:：;；。.、]+/, "").trim();

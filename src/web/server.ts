@@ -20,6 +20,8 @@ import { mayAct } from "../review/service.js";
 import { csrfProtect, csrfToken, httpStatus, networkAllowlist } from "./security.js";
 import { DbSessionStore } from "./session-store.js";
 import { lineDiff } from "./diff.js";
+import { adminRoutes } from "./admin-routes.js";
+import { statistics, toCsv, toXlsx } from "../stats/stats.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const templatesDir = path.join(root, "templates");
@@ -117,7 +119,7 @@ export function createWebApp(app: App) {
   });
 
   web.use(networkAllowlist(config.allowedNetworks));
-  web.use(express.urlencoded({ extended: false, limit: "2mb" }));
+  web.use(express.urlencoded({ extended: false, limit: "2mb" })); // repeated keys become arrays; no nested objects
   const store = new DbSessionStore(db, config.sessionIdleMinutes * 60_000);
   web.use(
     session({
@@ -278,6 +280,29 @@ export function createWebApp(app: App) {
     res.type("application/octet-stream");
     res.send(app.blobs.get(a.sha256));
   });
+
+  // Statistics (Art. 6): aggregates only, readable by every signed-in officer.
+  const periodOf = (req: Request) => (typeof req.query.period === "string" && req.query.period) || String(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear());
+  web.get("/stats", async (req, res) => {
+    const s = await statistics(db, periodOf(req));
+    const max = Math.max(1, ...s.units.slice(0, 15).map((r) => r.received));
+    res.render("stats.njk", { s, chart: s.units.slice(0, 15).map((r) => ({ ...r, w: Math.round((r.received / max) * 100), pw: Math.round((r.published / max) * 100) })) });
+  });
+  web.get("/stats/bulletin", async (req, res) => {
+    const s = await statistics(db, periodOf(req));
+    res.render("bulletin.njk", { s, commended: s.units.filter((r) => r.rank <= 3 && r.published > 0).map((r) => r.name) });
+  });
+  web.get("/stats.csv", async (req, res) => {
+    const s = await statistics(db, periodOf(req));
+    const which = req.query.which === "divisions" ? "divisions" : "units";
+    res.attachment(`信息报送统计-${s.period.key}-${which === "units" ? "市县" : "各处"}.csv`).type("text/csv; charset=utf-8").send(toCsv(s, which));
+  });
+  web.get("/stats.xlsx", async (req, res) => {
+    const s = await statistics(db, periodOf(req));
+    res.attachment(`信息报送统计-${s.period.key}.xlsx`).type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").send(await toXlsx(s));
+  });
+
+  web.use("/admin", adminRoutes(app));
 
   web.use((_req, _res, next) => next(new GatewayError("NOT_FOUND", "页面不存在")));
   web.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -1,0 +1,169 @@
+// Info-centre management (Art. 3: the info centre runs the site and the gateway): sending units,
+// users and roles, routing rules, failed intake. Every change is audited in its transaction.
+import type { Db } from "../db/client.js";
+import { audit } from "../audit/audit.js";
+import { GatewayError } from "../domain/errors.js";
+import { hasRole, Role, type Actor, type Role as RoleName } from "../domain/roles.js";
+import { normaliseAddress } from "../extract/mime.js";
+import { normaliseFax } from "../identify/unit.js";
+import { hashPassword, randomPassword } from "../accounts/users.js";
+
+const label = (a: Actor) => `user:${a.username}`;
+
+function requireInfoCentre(actor: Actor): void {
+  if (!hasRole(actor, Role.infoCentre)) throw new GatewayError("FORBIDDEN", "仅信息中心管理员可执行此操作");
+}
+
+const splitList = (s: string) => s.split(/[;；,，\s]+/).map((x) => x.trim()).filter(Boolean);
+
+export class AdminService {
+  /** Called after units or rules change, so the pipeline stops using its cached copy. */
+  constructor(
+    private readonly db: Db,
+    private readonly onReferenceChanged: () => void,
+  ) {}
+
+  async saveUnit(actor: Actor, input: { id?: number; name: string; regionCode: string; parentId: number | null; emails: string; faxNumbers: string; active: boolean }, ip?: string) {
+    requireInfoCentre(actor);
+    const name = input.name.trim();
+    if (!name) throw new GatewayError("VALIDATION", "单位名称不能为空");
+    const emails = splitList(input.emails).map((e) => {
+      const n = normaliseAddress(e);
+      if (!n) throw new GatewayError("VALIDATION", `邮箱「${e}」无效`);
+      return n;
+    });
+    // Fax numbers keep their inner spaces and dashes ("0311-8802 1745"), so split on separators only.
+    const faxRows = input.faxNumbers.split(/[;；,，\n]+/).map((f) => f.trim()).filter(Boolean).map((f) => {
+      const n = normaliseFax(f);
+      if (!n) throw new GatewayError("VALIDATION", `传真号码「${f}」无效`);
+      return { number: n, display: f };
+    });
+    const result = await this.db.$transaction(async (tx) => {
+      for (const email of emails) {
+        const owner = await tx.unitAddress.findUnique({ where: { email }, include: { unit: true } });
+        if (owner && owner.unitId !== input.id) throw new GatewayError("VALIDATION", `邮箱 ${email} 已登记在「${owner.unit.name}」名下`);
+      }
+      for (const f of faxRows) {
+        const owner = await tx.unitFax.findUnique({ where: { number: f.number }, include: { unit: true } });
+        if (owner && owner.unitId !== input.id) throw new GatewayError("VALIDATION", `传真 ${f.display} 已登记在「${owner.unit.name}」名下`);
+      }
+      const before = input.id ? await tx.sendingUnit.findUnique({ where: { id: input.id }, include: { addresses: true, faxNumbers: true } }) : null;
+      const data = { name, regionCode: input.regionCode.trim() || null, parentId: input.parentId, active: input.active };
+      const unit = before ? await tx.sendingUnit.update({ where: { id: before.id }, data }) : await tx.sendingUnit.create({ data });
+      await tx.unitAddress.deleteMany({ where: { unitId: unit.id, email: { notIn: emails } } });
+      for (const email of emails) await tx.unitAddress.upsert({ where: { email }, create: { unitId: unit.id, email, source: "manual" }, update: {} });
+      await tx.unitFax.deleteMany({ where: { unitId: unit.id, number: { notIn: faxRows.map((f) => f.number) } } });
+      for (const f of faxRows) await tx.unitFax.upsert({ where: { number: f.number }, create: { unitId: unit.id, ...f }, update: { display: f.display } });
+      await audit(tx, {
+        actor: label(actor),
+        action: before ? "unit.update" : "unit.create",
+        entityType: "unit",
+        entityId: unit.id,
+        ip,
+        detail: { name, before: before ? { name: before.name, emails: before.addresses.map((a) => a.email), faxes: before.faxNumbers.map((f) => f.display), active: before.active } : null, after: { emails, faxes, active: input.active } },
+      });
+      return unit;
+    });
+    this.onReferenceChanged();
+    return result;
+  }
+
+  /** Creates an account; the one-time password is returned once and must be changed at first sign-in. */
+  async createUser(actor: Actor, input: { username: string; displayName: string; personId: number | null; grants: Array<{ role: RoleName; divisionId: number | null }> }, ip?: string) {
+    requireInfoCentre(actor);
+    const username = input.username.trim().toLowerCase();
+    if (!/^[a-z][a-z0-9._-]{2,31}$/.test(username)) throw new GatewayError("VALIDATION", "用户名须为 3–32 位小写字母、数字或 . _ -，以字母开头");
+    if (await this.db.user.findUnique({ where: { username } })) throw new GatewayError("VALIDATION", `用户名 ${username} 已存在`);
+    const password = randomPassword();
+    const passwordHash = await hashPassword(password);
+    const user = await this.db.$transaction(async (tx) => {
+      const u = await tx.user.create({ data: { username, displayName: input.displayName.trim() || username, personId: input.personId, passwordHash, mustChangePassword: true } });
+      if (input.grants.length) await tx.roleGrant.createMany({ data: input.grants.map((g) => ({ userId: u.id, ...g })) });
+      await audit(tx, { actor: label(actor), action: "user.create", entityType: "user", entityId: u.id, ip, detail: { username, grants: input.grants } });
+      return u;
+    });
+    return { user, password };
+  }
+
+  async setGrants(actor: Actor, userId: number, grants: Array<{ role: RoleName; divisionId: number | null }>, ip?: string) {
+    requireInfoCentre(actor);
+    await this.db.$transaction(async (tx) => {
+      const before = await tx.roleGrant.findMany({ where: { userId } });
+      await tx.roleGrant.deleteMany({ where: { userId } });
+      if (grants.length) await tx.roleGrant.createMany({ data: grants.map((g) => ({ userId, ...g })) });
+      await audit(tx, { actor: label(actor), action: "user.grants", entityType: "user", entityId: userId, ip, detail: { before: before.map((g) => ({ role: g.role, divisionId: g.divisionId })), after: grants } });
+    });
+  }
+
+  async resetPassword(actor: Actor, userId: number, ip?: string) {
+    requireInfoCentre(actor);
+    const password = randomPassword();
+    const passwordHash = await hashPassword(password);
+    await this.db.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
+      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip });
+    });
+    return password;
+  }
+
+  async setDisabled(actor: Actor, userId: number, disabled: boolean, ip?: string) {
+    requireInfoCentre(actor);
+    if (userId === actor.userId && disabled) throw new GatewayError("VALIDATION", "不能停用自己的账号");
+    await this.db.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { disabled, lockedUntil: null, failedLogins: 0 } });
+      await tx.session.deleteMany({ where: { data: { contains: `"userId":${userId}` } } });
+      await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip });
+    });
+  }
+
+  async addRule(actor: Actor, input: { kind: "column" | "division" | "importance"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {
+    requireInfoCentre(actor);
+    const pattern = input.pattern.trim();
+    if (!pattern) throw new GatewayError("VALIDATION", "关键词不能为空");
+    if (input.isRegex) {
+      try {
+        new RegExp(pattern, "u");
+      } catch (err) {
+        throw new GatewayError("VALIDATION", `正则表达式无效：${(err as Error).message}`);
+      }
+    }
+    if (input.kind === "column" && input.columnId == null) throw new GatewayError("VALIDATION", "请选择栏目");
+    if (input.kind === "division" && input.divisionId == null) throw new GatewayError("VALIDATION", "请选择处室");
+    const weight = Math.max(1, Math.min(10, Math.round(input.weight) || 1));
+    const rule = await this.db.$transaction(async (tx) => {
+      const r = await tx.routingRule.create({ data: { kind: input.kind, columnId: input.kind === "column" ? input.columnId : null, divisionId: input.kind === "division" ? input.divisionId : null, pattern, isRegex: input.isRegex, weight } });
+      await audit(tx, { actor: label(actor), action: "rule.create", entityType: "rule", entityId: r.id, ip, detail: { ...input, weight } });
+      return r;
+    });
+    this.onReferenceChanged();
+    return rule;
+  }
+
+  async setRuleEnabled(actor: Actor, ruleId: number, enabled: boolean, ip?: string) {
+    requireInfoCentre(actor);
+    await this.db.$transaction(async (tx) => {
+      const r = await tx.routingRule.update({ where: { id: ruleId }, data: { enabled } });
+      await audit(tx, { actor: label(actor), action: enabled ? "rule.enable" : "rule.disable", entityType: "rule", entityId: ruleId, ip, detail: { pattern: r.pattern } });
+    });
+    this.onReferenceChanged();
+  }
+
+  /** A failed message goes round again on the next poll (its raw bytes are still in the mailbox). */
+  async retryIntake(actor: Actor, intakeId: number, ip?: string) {
+    requireInfoCentre(actor);
+    await this.db.$transaction(async (tx) => {
+      const row = await tx.intakeMessage.findUnique({ where: { id: intakeId } });
+      if (!row || row.status !== "failed") throw new GatewayError("INVALID_TRANSITION", "只有处理失败的邮件可以重试");
+      await tx.intakeMessage.update({ where: { id: intakeId }, data: { status: "received", outcome: null } });
+      await audit(tx, { actor: label(actor), action: "intake.retry", entityType: "intake", entityId: intakeId, ip, detail: { error: row.error } });
+    });
+  }
+
+  async resolveAlert(actor: Actor, alertId: number, ip?: string) {
+    requireInfoCentre(actor);
+    await this.db.$transaction(async (tx) => {
+      await tx.alert.update({ where: { id: alertId }, data: { resolvedAt: new Date() } });
+      await audit(tx, { actor: label(actor), action: "alert.resolve", entityType: "alert", entityId: alertId, ip });
+    });
+  }
+}

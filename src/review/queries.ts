@@ -8,6 +8,8 @@ import { canSee } from "./service.js";
 import { catchUpSearchIndex } from "../db/search-index.js";
 
 export interface QueueFilter {
+  /** What waits for this actor: 处长 — division review; 办领导 — leader review; 信息管理员 — triage and approved (to publish). */
+  mine?: boolean;
   division?: number | "shared";
   status?: string;
   unitId?: number;
@@ -43,9 +45,20 @@ async function searchIds(db: Db, q: string): Promise<number[] | Prisma.DraftWher
   return rows.map((r) => Number(r.rowid));
 }
 
+export function myWork(actor: Actor): Prisma.DraftWhereInput {
+  const or: Prisma.DraftWhereInput[] = [];
+  const heads = actor.grants.filter((g) => g.role === "division_head" && g.divisionId != null).map((g) => g.divisionId!);
+  const admins = actor.grants.filter((g) => g.role === "info_admin" && g.divisionId != null).map((g) => g.divisionId!);
+  if (heads.length) or.push({ status: "division_review", divisionId: { in: heads } });
+  if (actor.grants.some((g) => g.role === "leader")) or.push({ status: "leader_review" });
+  if (admins.length) or.push({ status: { in: ["triage", "approved"] }, divisionId: { in: admins } }, sharedTriage);
+  return or.length ? { OR: or } : { id: -1 };
+}
+
 export async function queue(db: Db, actor: Actor, f: QueueFilter) {
   const scope = scopeFor(actor);
   const base: Prisma.DraftWhereInput[] = [scope];
+  if (f.mine) base.push(myWork(actor));
   if (f.division === "shared") base.push(sharedTriage);
   else if (f.division != null) base.push({ divisionId: f.division });
   const filters: Prisma.DraftWhereInput[] = [];
@@ -87,7 +100,8 @@ export async function divisionTabs(db: Db, actor: Actor) {
   });
   const openBy = new Map(open.map((o) => [o.divisionId, o._count._all]));
   const shared = actor.grants.some((g) => g.role === "info_admin") || vis === "all" ? await db.draft.count({ where: sharedTriage }) : null;
-  return { divisions: divisions.map((d) => ({ id: d.id, name: d.name, open: openBy.get(d.id) ?? 0 })), shared };
+  const mine = await db.draft.count({ where: { AND: [scopeFor(actor), myWork(actor)] } });
+  return { divisions: divisions.map((d) => ({ id: d.id, name: d.name, open: openBy.get(d.id) ?? 0 })), shared, mine };
 }
 
 export async function draftDetail(db: Db, actor: Actor, id: number) {

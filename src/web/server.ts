@@ -149,7 +149,7 @@ export function createWebApp(app: App) {
       await new Promise<void>((ok, fail) => req.session.regenerate((e) => (e ? fail(e) : ok())));
       req.session.userId = r.userId;
       req.session.mustChangePassword = r.mustChangePassword;
-      res.redirect(r.mustChangePassword ? "/password" : "/queue");
+      res.redirect(r.mustChangePassword ? "/password" : "/");
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       res.status(httpStatus[err.code]).render("login.njk", { error: err.message, username });
@@ -183,10 +183,12 @@ export function createWebApp(app: App) {
     }
   });
 
-  web.get("/", (_req, res) => res.redirect("/queue"));
+  // Approvers land on what waits for them; administrators on their whole queue.
+  web.get("/", (req, res) => res.redirect(req.actor!.grants.some((g) => g.role === "division_head" || g.role === "leader") ? "/queue?mine=1" : "/queue"));
   web.get("/queue", async (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     const filter: QueueFilter = {
+      mine: q.mine === "1",
       division: q.division === "shared" ? "shared" : int(q.division),
       status: q.status && q.status in statusLabel ? q.status : undefined,
       unitId: int(q.unit),

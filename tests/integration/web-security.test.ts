@@ -50,7 +50,7 @@ describe("web security", () => {
     expect(await res.text()).toContain("页面已过期");
     const ok = await c.post("/login", { username: "niulifeng", password: "Demo-pass-2026", _csrf: await c.csrf() });
     expect(ok.status).toBe(302);
-    expect(ok.headers.get("location")).toBe("/queue");
+    expect(ok.headers.get("location")).toBe("/");
   });
 
   it("gives a new session id at sign-in", async () => {

@@ -8,6 +8,7 @@ import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
 import { ReviewService } from "./review/service.js";
+import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
 import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
 
@@ -17,6 +18,7 @@ export interface App {
   blobs: BlobStore;
   pipeline: Pipeline;
   review: ReviewService;
+  read: ReadModel;
   maildirIntake(root?: string): MaildirIntake;
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const blobs = new BlobStore(config.blobDir);
   const writer = new IngestWriter(config.dbFile);
   const review = new ReviewService(db);
+  const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));
   const pipeline = new Pipeline({ db, writer, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
@@ -42,9 +45,11 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
     blobs,
     pipeline,
     review,
+    read,
     maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
     async close() {
       writer.close();
+      read.close();
       await db.$disconnect();
     },
   };

@@ -28,6 +28,25 @@ export async function loadActor(db: Db | Tx, userId: number): Promise<Actor | nu
   return loadActorIn(db, { id: userId });
 }
 
+const actorCache = new Map<number, { at: number; actor: Actor | null }>();
+const ACTOR_TTL_MS = 5_000;
+
+/**
+ * The actor of a signed-in user, cached for a few seconds (it is read on every request). Changes
+ * to users and roles call invalidateActors(); a disabled account's sessions are deleted anyway.
+ */
+export async function cachedActor(db: Db, userId: number): Promise<Actor | null> {
+  const hit = actorCache.get(userId);
+  if (hit && Date.now() - hit.at < ACTOR_TTL_MS) return hit.actor;
+  const actor = await loadActor(db, userId);
+  actorCache.set(userId, { at: Date.now(), actor });
+  return actor;
+}
+
+export function invalidateActors(): void {
+  actorCache.clear();
+}
+
 /** The actor of a user account, found by its id or by the person it belongs to. */
 export async function loadActorIn(db: Db | Tx, where: { id: number } | { personId: number }): Promise<Actor | null> {
   const u = await db.user.findFirst({ where, include: { grants: true } });

@@ -17,7 +17,7 @@ function requireInfoCentre(actor: Actor): void {
 const splitList = (s: string) => s.split(/[;；,，\s]+/).map((x) => x.trim()).filter(Boolean);
 
 export class AdminService {
-  /** Called after units or rules change, so the pipeline stops using its cached copy. */
+  /** Called after units, rules, users or roles change, so cached copies are dropped. */
   constructor(
     private readonly db: Db,
     private readonly onReferenceChanged: () => void,
@@ -93,6 +93,7 @@ export class AdminService {
       if (grants.length) await tx.roleGrant.createMany({ data: grants.map((g) => ({ userId, ...g })) });
       await audit(tx, { actor: label(actor), action: "user.grants", entityType: "user", entityId: userId, ip, detail: { before: before.map((g) => ({ role: g.role, divisionId: g.divisionId })), after: grants } });
     });
+    this.onReferenceChanged();
   }
 
   async resetPassword(actor: Actor, userId: number, ip?: string) {
@@ -114,6 +115,7 @@ export class AdminService {
       await tx.session.deleteMany({ where: { data: { contains: `"userId":${userId}` } } });
       await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip });
     });
+    this.onReferenceChanged();
   }
 
   async addRule(actor: Actor, input: { kind: "column" | "division" | "importance"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {

@@ -4,6 +4,7 @@ import type { Request, Response, Router } from "express";
 import express from "express";
 import type { App } from "../app.js";
 import { AdminService } from "../admin/service.js";
+import { invalidateActors } from "../accounts/users.js";
 import { GatewayError } from "../domain/errors.js";
 import { hasRole, Role, roleLabel, type Role as RoleName } from "../domain/roles.js";
 
@@ -14,7 +15,11 @@ const int = (v: unknown): number | null => {
 
 export function adminRoutes(app: App): Router {
   const { db } = app;
-  const admin = new AdminService(db, () => app.pipeline.invalidateReference());
+  const admin = new AdminService(db, () => {
+    app.pipeline.invalidateReference();
+    app.read.invalidateChoices();
+    invalidateActors();
+  });
   const r = express.Router();
   r.use((req, _res, next) => next(hasRole(req.actor!, Role.infoCentre) ? undefined : new GatewayError("FORBIDDEN", "仅信息中心管理员可使用管理功能")));
   const back = (req: Request, res: Response, to: string, flash: string) => {

@@ -11,11 +11,11 @@ import sanitizeHtml from "sanitize-html";
 import { simpleParser } from "mailparser";
 import type { App } from "../app.js";
 import { changePassword, signIn } from "../accounts/auth.js";
-import { loadActor } from "../accounts/users.js";
+import { cachedActor } from "../accounts/users.js";
 import { GatewayError } from "../domain/errors.js";
 import { canStart, flagLabel, statusLabel, type DraftAction } from "../domain/status.js";
 import { roleLabel, type Actor } from "../domain/roles.js";
-import { divisionTabs, draftDetail, queue, triageChoices, type QueueFilter } from "../review/queries.js";
+import type { QueueFilter } from "../review/queries.js";
 import { mayAct } from "../review/service.js";
 import { csrfProtect, csrfToken, httpStatus, networkAllowlist } from "./security.js";
 import { DbSessionStore } from "./session-store.js";
@@ -158,7 +158,7 @@ export function createWebApp(app: App) {
 
   // Everything below needs a signed-in user.
   web.use(async (req: Request, res: Response, next: NextFunction) => {
-    const actor = req.session.userId ? await loadActor(db, req.session.userId) : null;
+    const actor = req.session.userId ? await cachedActor(db, req.session.userId) : null;
     if (!actor) return res.redirect("/login");
     req.actor = actor;
     res.locals.actor = actor;
@@ -190,7 +190,7 @@ export function createWebApp(app: App) {
     const filter: QueueFilter = {
       mine: q.mine === "1",
       division: q.division === "shared" ? "shared" : int(q.division),
-      status: q.status && q.status in statusLabel ? q.status : undefined,
+      status: q.status === "all" || (q.status && q.status in statusLabel) ? q.status : undefined,
       unitId: int(q.unit),
       columnId: int(q.column),
       from: dateParam(q.from),
@@ -198,13 +198,15 @@ export function createWebApp(app: App) {
       q: q.q?.slice(0, 100),
       page: int(q.page) ?? 1,
     };
-    const [result, tabs, choices] = await Promise.all([queue(db, req.actor!, filter), divisionTabs(db, req.actor!), triageChoices(db)]);
+    const result = await app.read.queue(req.actor!, filter);
+    const tabs = app.read.divisionTabs(req.actor!);
+    const choices = app.read.choices();
     const params = new URLSearchParams(Object.entries(q).filter(([k, v]) => v && k !== "page") as Array<[string, string]>);
     res.render("queue.njk", { ...result, tabs, choices, filter, query: q, params: params.toString(), statuses: Object.entries(statusLabel) });
   });
 
   web.get("/drafts/:id", async (req, res) => {
-    const { draft, events } = await draftDetail(db, req.actor!, int(req.params.id) ?? 0);
+    const { draft, events } = app.read.draftDetail(req.actor!, int(req.params.id) ?? 0);
     const actor = req.actor!;
     const first = draft.intakes[0];
     let original: { headers: Array<[string, string]>; text: string; html: string | null } | null = null;
@@ -236,12 +238,12 @@ export function createWebApp(app: App) {
       actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: ["send_back", "return_to_sender", "reject", "archive"].includes(a) })),
       canEdit: mayAct(actor, "edit", draft),
       canTriage: mayAct(actor, "triage", draft),
-      choices: mayAct(actor, "triage", draft) ? await triageChoices(db) : null,
+      choices: mayAct(actor, "triage", draft) ? app.read.choices() : null,
     });
   });
 
   web.get("/drafts/:id/form", async (req, res) => {
-    const { draft } = await draftDetail(db, req.actor!, int(req.params.id) ?? 0);
+    const { draft } = app.read.draftDetail(req.actor!, int(req.params.id) ?? 0);
     const steps = draft.reviewSteps.filter((s) => s.status !== "superseded");
     const pick = (stages: string[]) => [...steps].reverse().find((s) => stages.includes(s.stage));
     res.render("form.njk", { d: draft, head: pick(["division_head"]), deputy: pick(["deputy_director"]), director: pick(["director"]), header: pick(["division_head", "leader", "deputy_director", "director"]) });
@@ -276,7 +278,7 @@ export function createWebApp(app: App) {
   web.get("/attachments/:id", async (req, res) => {
     const a = await db.attachment.findUnique({ where: { id: int(req.params.id) ?? 0 }, include: { intake: true } });
     if (!a?.intake.draftId) throw new GatewayError("NOT_FOUND");
-    await draftDetail(db, req.actor!, a.intake.draftId); // visibility check
+    app.read.draftDetail(req.actor!, a.intake.draftId); // visibility check
     // Always a download, never rendered inline: an attachment is untrusted content.
     res.attachment(a.filename ?? `attachment-${a.id}`);
     res.type("application/octet-stream");

@@ -3,7 +3,12 @@
 import session from "express-session";
 import type { Db } from "../db/client.js";
 
+/** The idle timeout is kept to within this much; touching on every request would be a write per page view. */
+const TOUCH_EVERY_MS = 60_000;
+
 export class DbSessionStore extends session.Store {
+  private readonly touched = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly idleMs: number,
@@ -36,6 +41,7 @@ export class DbSessionStore extends session.Store {
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.touched.delete(sid);
     this.db.session
       .deleteMany({ where: { sid } })
       .then(() => cb?.())
@@ -43,6 +49,10 @@ export class DbSessionStore extends session.Store {
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    const now = Date.now();
+    if (now - (this.touched.get(sid) ?? 0) < TOUCH_EVERY_MS) return void cb?.();
+    this.touched.set(sid, now);
+    if (this.touched.size > 10_000) this.touched.clear();
     this.db.session
       .updateMany({ where: { sid }, data: { expiresAt: this.expiry(sess) } })
       .then(() => cb?.())

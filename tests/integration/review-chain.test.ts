@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { loadActor, seedDemoUsers } from "../../src/accounts/users.js";
 import { ReviewService } from "../../src/review/service.js";
-import { queue } from "../../src/review/queries.js";
 import { verifyAudit } from "../../src/audit/audit.js";
 import type { Actor } from "../../src/domain/roles.js";
 import { Maildir } from "../../src/sources/maildir.js";
@@ -35,9 +34,9 @@ const draftByTitle = (title: string) => t.app.db.draft.findFirstOrThrow({ where:
 
 describe("review chain", () => {
   it("routes each item to its division's queue, and a division sees only its own", async () => {
-    const shiye = await queue(t.app.db, as.niulifeng!, { page: 1 });
+    const shiye = await t.app.read.queue(as.niulifeng!, { page: 1 });
     expect(shiye.rows.map((r) => r.title)).toEqual(["正定县推进事业单位分类改革"]);
-    const shixian = await queue(t.app.db, as.chengjingfang!, { page: 1 });
+    const shixian = await t.app.read.queue(as.chengjingfang!, { page: 1 });
     expect(shixian.rows.map((r) => r.title)).toEqual(["平山县乡镇机构改革进展"]);
   });
 

@@ -226,35 +226,35 @@ CREATE TABLE "Draft" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "status" TEXT NOT NULL,
     "channel" TEXT NOT NULL,
-    "title" TEXT NOT NULL,
-    "body" TEXT NOT NULL,
-    "originalTitle" TEXT NOT NULL,
-    "originalBody" TEXT NOT NULL,
-    "titleReason" TEXT,
-    "bodyReason" TEXT,
-    "documentDate" DATETIME,
-    "dateReason" TEXT,
-    "receivedAt" DATETIME NOT NULL,
-    "senderAddress" TEXT,
-    "senderName" TEXT,
-    "faxNumber" TEXT,
+    "important" BOOLEAN NOT NULL DEFAULT false,
     "unitId" INTEGER,
     "unitConfirmed" BOOLEAN NOT NULL DEFAULT false,
-    "unitReason" TEXT NOT NULL,
     "columnId" INTEGER,
-    "columnReason" TEXT NOT NULL,
     "divisionId" INTEGER,
-    "divisionReason" TEXT NOT NULL,
-    "important" BOOLEAN NOT NULL DEFAULT false,
-    "importantHint" TEXT,
-    "flags" TEXT NOT NULL DEFAULT '[]',
-    "fingerprint" TEXT NOT NULL,
-    "duplicateOfId" INTEGER,
-    "version" INTEGER NOT NULL DEFAULT 1,
-    "archivedReason" TEXT,
+    "receivedAt" DATETIME NOT NULL,
+    "documentDate" DATETIME,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     "publishedAt" DATETIME,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "duplicateOfId" INTEGER,
+    "senderAddress" TEXT,
+    "senderName" TEXT,
+    "faxNumber" TEXT,
+    "fingerprint" TEXT NOT NULL,
+    "flags" TEXT NOT NULL DEFAULT '[]',
+    "title" TEXT NOT NULL,
+    "unitReason" TEXT NOT NULL,
+    "columnReason" TEXT NOT NULL,
+    "divisionReason" TEXT NOT NULL,
+    "titleReason" TEXT,
+    "bodyReason" TEXT,
+    "dateReason" TEXT,
+    "importantHint" TEXT,
+    "archivedReason" TEXT,
+    "body" TEXT NOT NULL,
+    "originalTitle" TEXT NOT NULL,
+    "originalBody" TEXT NOT NULL,
     CONSTRAINT "Draft_unitId_fkey" FOREIGN KEY ("unitId") REFERENCES "SendingUnit" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
     CONSTRAINT "Draft_columnId_fkey" FOREIGN KEY ("columnId") REFERENCES "Column" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
     CONSTRAINT "Draft_divisionId_fkey" FOREIGN KEY ("divisionId") REFERENCES "Division" ("id") ON DELETE SET NULL ON UPDATE CASCADE
@@ -416,6 +416,9 @@ CREATE UNIQUE INDEX "UnitFax_number_key" ON "UnitFax"("number");
 CREATE UNIQUE INDEX "Mailbox_name_key" ON "Mailbox"("name");
 
 -- CreateIndex
+CREATE INDEX "IntakeMessage_draftId_idx" ON "IntakeMessage"("draftId");
+
+-- CreateIndex
 CREATE INDEX "IntakeMessage_sha256_idx" ON "IntakeMessage"("sha256");
 
 -- CreateIndex
@@ -434,13 +437,16 @@ CREATE INDEX "Attachment_intakeId_idx" ON "Attachment"("intakeId");
 CREATE UNIQUE INDEX "DocumentPage_attachmentId_pageNo_key" ON "DocumentPage"("attachmentId", "pageNo");
 
 -- CreateIndex
-CREATE INDEX "Draft_divisionId_status_idx" ON "Draft"("divisionId", "status");
+CREATE INDEX "Draft_divisionId_status_receivedAt_idx" ON "Draft"("divisionId", "status", "receivedAt");
 
 -- CreateIndex
 CREATE INDEX "Draft_status_receivedAt_idx" ON "Draft"("status", "receivedAt");
 
 -- CreateIndex
-CREATE INDEX "Draft_unitId_idx" ON "Draft"("unitId");
+CREATE INDEX "Draft_receivedAt_idx" ON "Draft"("receivedAt");
+
+-- CreateIndex
+CREATE INDEX "Draft_unitId_receivedAt_idx" ON "Draft"("unitId", "receivedAt");
 
 -- CreateIndex
 CREATE INDEX "Draft_fingerprint_idx" ON "Draft"("fingerprint");
@@ -456,6 +462,9 @@ CREATE INDEX "ReviewStep_status_stage_idx" ON "ReviewStep"("status", "stage");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ApprovalToken_tokenHash_key" ON "ApprovalToken"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "PublishedItem_draftId_version_idx" ON "PublishedItem"("draftId", "version");
 
 -- CreateIndex
 CREATE INDEX "PublishedItem_publishedAt_idx" ON "PublishedItem"("publishedAt");

@@ -1,4 +1,5 @@
-// `gateway serve`: the web screen, the Maildir poller and housekeeping in one process.
+// `gateway serve`: the web screen, the Maildir poller (and the IMAP poller when IMAP_URL is set)
+// and housekeeping in one process.
 import fs from "node:fs";
 import path from "node:path";
 import type { Server } from "node:http";
@@ -6,8 +7,9 @@ import type { App } from "./app.js";
 import { ensureAdministrator } from "./accounts/users.js";
 import { createWebApp } from "./web/server.js";
 import { errorMessage } from "./domain/errors.js";
-import { queueReceipts } from "./approvals/requests.js";
+import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";
+import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 
 export interface Running {
   server: Server;
@@ -44,6 +46,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
         try {
           const results = await intake.runOnce();
           await queueReceipts(app.db, app.config);
+          await queueQuarantineNotices(app.db, app.config);
           await flushOutbox(app.db, app.config);
           for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
         } catch (err) {
@@ -68,12 +71,14 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
   const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
   await poll();
+  const imap = startImap(app, log);
 
   return {
     server,
     url,
-    pollNow: poll,
+    pollNow: async () => void (await Promise.all([poll(), imap?.pollNow()])),
     async stop() {
+      await imap?.stop();
       clearInterval(timer);
       clearInterval(outbox);
       clearInterval(housekeeping);
@@ -83,4 +88,20 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       server.closeAllConnections?.();
     },
   };
+}
+
+/** The IMAP poller, when IMAP_URL is set; an unusable URL is logged and the rest of the gateway runs. */
+function startImap(app: App, log: (line: string) => void): ImapIntake | null {
+  if (!app.config.imapUrl) return null;
+  const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url: app.config.imapUrl, log });
+  if (!made.ok) {
+    log(`imap intake not started: ${made.error}`);
+    return null;
+  }
+  made.intake.start(
+    (r) => log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim()),
+    async (results) => void (results.length && (await queueReceipts(app.db, app.config))),
+  );
+  log(`imap intake: ${redactUrl(app.config.imapUrl)}`);
+  return made.intake;
 }

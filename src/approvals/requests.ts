@@ -71,6 +71,33 @@ export class ApprovalRequests implements TransitionListener {
 }
 
 /**
+ * Art. 10: a sender whose mail was quarantined for a 密级 mark hears why, and how to send it
+ * instead — only registered senders (never a reply to an unknown address), once per message.
+ */
+export async function queueQuarantineNotices(db: Db, config: Config): Promise<number> {
+  const due = await db.$queryRawUnsafe<Array<{ id: number | bigint; fromAddress: string; messageId: string | null; quarantine: string | null; unitName: string }>>(
+    `SELECT i.id, i.fromAddress, i.messageId, i.quarantine, u.name AS unitName FROM IntakeMessage i
+       JOIN UnitAddress a ON a.email = i.fromAddress JOIN SendingUnit u ON u.id = a.unitId
+      WHERE i.status = 'quarantined' AND NOT EXISTS (SELECT 1 FROM OutboundMail o WHERE o.intakeId = i.id AND o.kind = 'quarantine_notice') LIMIT 100`,
+  );
+  for (const q of due) {
+    const mark = q.quarantine ? (JSON.parse(q.quarantine) as { mark: string; where: string }) : null;
+    await db.$transaction((tx) =>
+      queueMail(tx, config, {
+        kind: "quarantine_notice",
+        to: q.fromAddress,
+        subject: "【未予接收】来信含密级标志",
+        template: "quarantine_notice",
+        data: { unitName: q.unitName, mark: mark?.mark, where: mark?.where },
+        intakeId: Number(q.id),
+        inReplyTo: q.messageId,
+      }),
+    );
+  }
+  return due.length;
+}
+
+/**
  * Receipts (回执) for new drafts from registered senders. A sweep rather than a step of the
  * ingest transaction: whether a receipt is due is simply "no receipt row yet", so a crash
  * between the two loses nothing and sends nothing twice.

@@ -34,7 +34,8 @@ export type DraftAction =
   | "reject" // info admin or reviewer: → rejected
   | "publish" // info admin: approved → published
   | "archive" // info admin: any open state → archived, with a reason
-  | "reopen"; // info admin: returned/rejected/archived → triage
+  | "reopen" // info admin: returned/rejected/archived → triage
+  | "correct"; // info admin: published → triage for a correction; the published version stays until the new one is published
 
 const open: DraftStatus[] = ["triage", "division_review", "leader_review", "approved"];
 
@@ -49,6 +50,7 @@ export const allowedFrom: Record<DraftAction, readonly DraftStatus[]> = {
   publish: ["approved"],
   archive: [...open, "returned", "rejected"],
   reopen: ["returned", "rejected", "archived"],
+  correct: ["published"],
 };
 
 export function canStart(action: DraftAction, status: string): boolean {
@@ -66,6 +68,7 @@ export function nextStatus(action: DraftAction, important: boolean): DraftStatus
       return "approved";
     case "send_back":
     case "reopen":
+    case "correct":
       return "triage";
     case "return_to_sender":
       return "returned";

@@ -26,6 +26,7 @@ export interface MailRequest {
   template: string;
   data: Record<string, unknown>;
   draftId?: number | null;
+  intakeId?: number | null;
   reviewStepId?: number | null;
   inReplyTo?: string | null;
   messageId?: string;
@@ -60,7 +61,7 @@ export async function queueMail(tx: Tx, config: Config, m: MailRequest): Promise
   const { text, html } = render(m.template, { ...m.data, baseUrl: config.publicBaseUrl });
   const messageId = m.messageId ?? newMessageId(config, m.kind);
   await tx.outboundMail.create({
-    data: { kind: m.kind, toAddress: m.to, subject: m.subject, text, html, messageId, inReplyTo: m.inReplyTo ?? null, draftId: m.draftId ?? null, reviewStepId: m.reviewStepId ?? null },
+    data: { kind: m.kind, toAddress: m.to, subject: m.subject, text, html, messageId, inReplyTo: m.inReplyTo ?? null, draftId: m.draftId ?? null, intakeId: m.intakeId ?? null, reviewStepId: m.reviewStepId ?? null },
   });
   return messageId;
 }

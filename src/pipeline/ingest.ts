@@ -237,6 +237,7 @@ export class Pipeline {
           divisionId: p.route.divisionId,
           divisionReason: p.route.divisionReason,
           importantHint: p.route.importantHint,
+          screenNote: p.screenNote,
           flags: p.flags,
           fingerprint: p.fingerprint,
         },

@@ -8,7 +8,7 @@ import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, meaningfulChars, partKind, type PartExtraction } from "../extract/documents.js";
 import { parseMessage, type MimePart, type ParsedMessage } from "../extract/mime.js";
 import { identifyByEmail, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
-import { route, type RouteDecision, type RuleSet } from "../route/router.js";
+import { prohibitedTerms, route, type RouteDecision, type RuleSet } from "../route/router.js";
 import { screenClassified, type Mark } from "../screen/classification.js";
 import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
 
@@ -40,6 +40,7 @@ export type Prepared =
       date: Date | null;
       dateReason: string;
       flags: string[];
+      screenNote: string | null;
       fingerprint: string;
     };
 
@@ -106,6 +107,9 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
   if (!unit.confirmed) flags.push("unit_unconfirmed");
   if (decision.columnId == null) flags.push("no_column");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
+  const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));
+  if (prohibited.length) flags.push("prohibited_content");
+  const screenNote = prohibited.length ? `疑含违禁内容：“${prohibited.slice(0, 5).join("”“")}”。须人工复核后方可发布（第十条）` : null;
   const sender = unit.unitId != null ? `unit:${unit.unitId}` : `addr:${parsed.fromAddress ?? ""}`;
   return {
     kind: "draft",
@@ -120,6 +124,7 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
     date,
     dateReason,
     flags,
+    screenNote,
     fingerprint: fingerprint(sender, title, body),
   };
 }

@@ -44,6 +44,7 @@ export async function loadReference(db: Db): Promise<Reference> {
         .filter((r) => r.kind === "division" && r.divisionId != null)
         .map((r) => ({ divisionId: r.divisionId!, pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
       importanceRules: rules.filter((r) => r.kind === "importance").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
+      prohibitedRules: rules.filter((r) => r.kind === "prohibited").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex })),
       fallbackDivisionId: fallback,
     },
   };

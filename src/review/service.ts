@@ -38,6 +38,7 @@ export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d:
     case "publish":
     case "archive":
     case "reopen":
+    case "correct":
       return isAdminOf(actor, d);
     case "reject":
       return isAdminOf(actor, d) || (d.status === "division_review" && divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId ?? -1));
@@ -145,6 +146,21 @@ export class ReviewService {
     });
   }
 
+  /** Art. 10: a person looked at the flagged terms and decides the item may go on; the reason is kept. */
+  async clearProhibited(actor: Actor, id: number, version: number, reason: string, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, actor, id, version);
+      if (!isAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
+      const flags = JSON.parse(d.flags) as string[];
+      if (!flags.includes("prohibited_content")) throw new GatewayError("INVALID_TRANSITION", "此稿件没有违禁内容标记");
+      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写复核理由");
+      const screenNote = `${d.screenNote ?? ""}\n已由${actor.displayName}人工复核并解除标记：${reason.trim()}`.trim();
+      const updated = await tx.draft.update({ where: { id }, data: { flags: JSON.stringify(flags.filter((f) => f !== "prohibited_content")), screenNote, version: { increment: 1 } } });
+      await audit(tx, { actor: actorLabel(actor), action: "screen.clear_prohibited", entityType: "draft", entityId: id, ip, detail: { reason: reason.trim(), note: d.screenNote } });
+      return updated;
+    });
+  }
+
   /** Every step of the chain. */
   async act(actor: Actor, id: number, version: number, action: DraftAction, input: { comment?: string }, ip?: string) {
     return this.db.$transaction((tx) => this.actIn(tx, actor, id, version, action, input, { channel: "web", ip }));
@@ -163,7 +179,7 @@ export class ReviewService {
       if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
       if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
       const comment = (input.comment ?? "").trim();
-      const needsComment: DraftAction[] = ["send_back", "return_to_sender", "reject", "archive"];
+      const needsComment: DraftAction[] = ["send_back", "return_to_sender", "reject", "archive", "correct"];
       if (needsComment.includes(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
       const now = new Date();
       const to = nextStatus(action, d.important);
@@ -223,6 +239,10 @@ export class ReviewService {
           },
         });
         extra.publishedItemId = item.id;
+      } else if (action === "correct") {
+        // The approvals of the published version stay on record but no longer count: the
+        // correction goes through the whole chain again before it replaces the published text.
+        await tx.reviewStep.updateMany({ where: { draftId: id, status: "approved" }, data: { status: "superseded" } });
       } else if (action === "archive") {
         extra.archivedReason = comment;
       }
@@ -245,6 +265,9 @@ export class ReviewService {
   /** 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. */
   private async assertReviewed(tx: Tx, d: DraftRow): Promise<void> {
     if (d.columnId == null || d.divisionId == null) throw new GatewayError("INVALID_TRANSITION", "栏目或处室未定，不能发布");
+    if ((JSON.parse(d.flags) as string[]).includes("prohibited_content"))
+      throw new GatewayError("INVALID_TRANSITION", "疑含违禁内容（第十条）：须由信息管理员人工复核并解除标记后才能发布");
+
     const steps = await tx.reviewStep.findMany({ where: { draftId: d.id, status: "approved" }, orderBy: { id: "asc" } });
     const head = steps.find((s) => s.stage === "division_head");
     if (!head) throw new GatewayError("INVALID_TRANSITION", "未经处长审核，不得发布");

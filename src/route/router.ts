@@ -10,6 +10,8 @@ export interface RuleSet {
   columnRules: Array<{ columnId: number; pattern: string; isRegex: boolean; weight: number }>;
   divisionCues: Array<{ divisionId: number; pattern: string; isRegex: boolean; weight: number }>;
   importanceRules: Array<{ pattern: string; isRegex: boolean; weight: number }>;
+  /** Art. 10: content a person must look at before it can be published. */
+  prohibitedRules: Array<{ pattern: string; isRegex: boolean }>;
   fallbackDivisionId: number | null; // 综合处: triage when nothing decides
 }
 
@@ -72,6 +74,11 @@ const explain = (hits: Hit[]) =>
     .slice(0, 4)
     .map((h) => `“${h.pattern}”(${h.where}+${h.points})`)
     .join("、");
+
+/** The prohibited patterns found in the item, for the flag and its reason. */
+export function prohibitedTerms(rules: RuleSet, text: string): string[] {
+  return rules.prohibitedRules.filter((r) => matches(r.pattern, r.isRegex, text)).map((r) => r.pattern);
+}
 
 export function route(rules: RuleSet, title: string, body: string): RouteDecision {
   const colById = new Map(rules.columns.map((c) => [c.id, c]));

@@ -23,6 +23,7 @@ interface RulesFile {
   columnRules: Array<{ column: string; patterns: string[]; weight: number }>;
   divisionCues: Array<{ division: string; patterns: string[]; weight: number }>;
   importanceRules: Array<{ patterns: string[]; weight: number }>;
+  prohibitedContent: { patterns: string[] };
 }
 
 const readJson = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(seedDir, name), "utf8")) as T;
@@ -86,6 +87,7 @@ export async function seedRules(db: Db): Promise<void> {
       return r.patterns.map((pattern) => ({ kind: "division", divisionId, pattern, weight: r.weight }));
     }),
     ...rules.importanceRules.flatMap((r) => r.patterns.map((pattern) => ({ kind: "importance", pattern, weight: r.weight }))),
+    ...rules.prohibitedContent.patterns.map((pattern) => ({ kind: "prohibited", pattern, weight: 1 })),
   ];
   await db.routingRule.createMany({ data });
 }

@@ -46,7 +46,7 @@ function sessionSecret(dataDir: string): string {
 const fmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
 const fmtDay = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric" });
 
-const ACTIONS: DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen"];
+const ACTIONS: DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
 export const actionLabel: Record<DraftAction, string> = {
   send_for_review: "送处长审核",
   division_approve: "处长审核通过",
@@ -57,6 +57,7 @@ export const actionLabel: Record<DraftAction, string> = {
   publish: "发布",
   archive: "归档",
   reopen: "重新打开",
+  correct: "更正（发布后）",
 };
 
 const int = (v: unknown): number | undefined => {
@@ -235,7 +236,8 @@ export function createWebApp(app: App) {
       original,
       events,
       revisions,
-      actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: ["send_back", "return_to_sender", "reject", "archive"].includes(a) })),
+      actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: ["send_back", "return_to_sender", "reject", "archive", "correct"].includes(a) })),
+      canClearProhibited: draft.flags.includes("prohibited_content") && mayAct(actor, "send_for_review", draft),
       canEdit: mayAct(actor, "edit", draft),
       canTriage: mayAct(actor, "triage", draft),
       choices: mayAct(actor, "triage", draft) ? app.read.choices() : null,
@@ -272,6 +274,14 @@ export function createWebApp(app: App) {
     if (!ACTIONS.includes(action)) throw new GatewayError("VALIDATION", "未知操作");
     await review.act(req.actor!, id, int(b.version) ?? 0, action, { comment: b.comment }, req.ip);
     req.session.flash = `已${actionLabel[action]}`;
+    res.redirect(`/drafts/${id}`);
+  });
+
+  web.post("/drafts/:id/clear-prohibited", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    await review.clearProhibited(req.actor!, id, int(b.version) ?? 0, b.reason ?? "", req.ip);
+    req.session.flash = "已解除违禁内容标记（理由已记录）";
     res.redirect(`/drafts/${id}`);
   });
 

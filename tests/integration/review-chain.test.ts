@@ -23,6 +23,7 @@ beforeAll(async () => {
   const md = new Maildir(t.env.MAILDIR!);
   md.deliver(submission({ from: "zdbb@zd-gov.example", subject: "报送：正定县推进事业单位分类改革", body: "11月20日，正定县召开事业单位分类改革推进会。\n\n正定县编办\n2026年11月20日" }));
   md.deliver(submission({ from: "psbb@ps-gov.example", subject: "平山县乡镇机构改革进展", body: "平山县推进乡镇机构改革，街道办事处职能调整。" }));
+  md.deliver(submission({ from: "qabb@qa-gov.example", subject: "迁安市事业单位编制核定工作会议", body: "会议通报了排查邪教组织渗透机关事业单位的情况，部署事业单位编制核定工作。" }));
   await t.app.maildirIntake().runOnce();
 });
 
@@ -35,7 +36,7 @@ const draftByTitle = (title: string) => t.app.db.draft.findFirstOrThrow({ where:
 describe("review chain", () => {
   it("routes each item to its division's queue, and a division sees only its own", async () => {
     const shiye = await t.app.read.queue(as.niulifeng!, { page: 1 });
-    expect(shiye.rows.map((r) => r.title)).toEqual(["正定县推进事业单位分类改革"]);
+    expect(shiye.rows.map((r) => r.title).sort()).toEqual(["正定县推进事业单位分类改革", "迁安市事业单位编制核定工作会议"]);
     const shixian = await t.app.read.queue(as.chengjingfang!, { page: 1 });
     expect(shixian.rows.map((r) => r.title)).toEqual(["平山县乡镇机构改革进展"]);
   });
@@ -92,6 +93,39 @@ describe("review chain", () => {
     expect(d.status).toBe("triage");
     const step = await t.app.db.reviewStep.findFirstOrThrow({ where: { draftId: d.id } });
     expect(step).toMatchObject({ status: "returned", opinion: "请补充改革后机构数量", decidedByLabel: "张福增" });
+  });
+
+  it("an item with prohibited content is flagged and cannot be published until a person clears it with a reason", async () => {
+    let d = await draftByTitle("迁安市事业单位编制核定工作会议");
+    expect(JSON.parse(d.flags)).toContain("prohibited_content");
+    expect(d.screenNote).toContain("邪教组织");
+    d = await svc.act(as.niulifeng!, d.id, d.version, "send_for_review", {});
+    d = await svc.act(as.zhangcaiyan!, d.id, d.version, "division_approve", {});
+    await expect(svc.act(as.niulifeng!, d.id, d.version, "publish", {})).rejects.toThrow(/违禁内容/);
+    await expect(svc.clearProhibited(as.niulifeng!, d.id, d.version, " ")).rejects.toMatchObject({ code: "VALIDATION" });
+    d = await svc.clearProhibited(as.niulifeng!, d.id, d.version, "系通报防范工作，非违禁内容");
+    expect(d.screenNote).toContain("已由牛立峰人工复核");
+    d = await svc.act(as.niulifeng!, d.id, d.version, "publish", {});
+    expect(d.status).toBe("published");
+  });
+
+  it("a correction after publication is a new version that keeps the old one, and goes through review again", async () => {
+    let d = await draftByTitle("正定县推进事业单位分类改革");
+    expect(d.status).toBe("published");
+    d = await svc.act(as.niulifeng!, d.id, d.version, "correct", { comment: "更正统计数字" });
+    expect(d.status).toBe("triage");
+    d = await svc.edit(as.niulifeng!, d.id, d.version, { title: d.title, body: d.body.replace("（已核实）", "（已核实，数字已更正）") });
+    d = await svc.act(as.niulifeng!, d.id, d.version, "send_for_review", {});
+    d = await svc.act(as.zhangcaiyan!, d.id, d.version, "division_approve", {});
+    // Important: the earlier 办领导 approval no longer counts for the corrected text.
+    expect(d.status).toBe("leader_review");
+    d = await svc.act(as.mayun!, d.id, d.version, "leader_approve", {});
+    d = await svc.act(as.niulifeng!, d.id, d.version, "publish", {});
+    const versions = await t.app.db.publishedItem.findMany({ where: { draftId: d.id }, orderBy: { version: "asc" } });
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions[1]!.supersedesId).toBe(versions[0]!.id);
+    expect(versions[0]!.body).toContain("（已核实）");
+    expect(versions[1]!.body).toContain("数字已更正");
   });
 
   it("keeps an audit trail that detects tampering behind the application's back", async () => {

@@ -19,6 +19,7 @@ const rules: RuleSet = {
     { divisionId: 3, pattern: "乡镇", isRegex: false, weight: 2 },
   ],
   importanceRules: [{ pattern: "省委", isRegex: false, weight: 1 }],
+  prohibitedRules: [{ pattern: "邪教组织", isRegex: false }],
   fallbackDivisionId: 1,
 };
 

@@ -251,6 +251,7 @@ CREATE TABLE "Draft" (
     "bodyReason" TEXT,
     "dateReason" TEXT,
     "importantHint" TEXT,
+    "screenNote" TEXT,
     "archivedReason" TEXT,
     "body" TEXT NOT NULL,
     "originalTitle" TEXT NOT NULL,
@@ -360,6 +361,7 @@ CREATE TABLE "OutboundMail" (
     "messageId" TEXT NOT NULL,
     "inReplyTo" TEXT,
     "draftId" INTEGER,
+    "intakeId" INTEGER,
     "reviewStepId" INTEGER,
     "status" TEXT NOT NULL DEFAULT 'queued',
     "attempts" INTEGER NOT NULL DEFAULT 0,
@@ -492,4 +494,7 @@ CREATE INDEX "OutboundMail_status_nextAttemptAt_idx" ON "OutboundMail"("status",
 
 -- CreateIndex
 CREATE INDEX "OutboundMail_draftId_kind_idx" ON "OutboundMail"("draftId", "kind");
+
+-- CreateIndex
+CREATE INDEX "OutboundMail_intakeId_kind_idx" ON "OutboundMail"("intakeId", "kind");
 

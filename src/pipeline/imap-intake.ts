@@ -1,0 +1,669 @@
+// Drives the pipeline over an IMAP folder, as maildir-intake.ts does over a Maildir: which
+// messages are due, in UID batches, and the acknowledgement of each — a MOVE to the gateway's
+// Processed, Failed or Quarantine folder — only after its ledger row and draft are committed.
+//
+// The folder itself is the queue: what is still in it has not been acknowledged. Every pass
+// lists it completely (UID SEARCH ALL), so nothing depends on an IDLE notice having arrived or
+// on a remembered "last UID": IDLE only makes a pass start sooner. The ledger key is
+// `${uidValidity}:${uid}` on a Mailbox row per account and folder; a message whose row is
+// already final (crash after commit, before the MOVE) is only moved. A new UIDVALIDITY makes
+// every message new to the ledger: the pipeline's sha256 and content fingerprint turn the ones
+// seen before into `duplicate`, so nothing is skipped and nothing becomes a second draft.
+//
+// One poller per mailbox across processes: a lease on the Mailbox row (leaseOwner/leaseUntil),
+// taken by a conditional UPDATE, renewed while held, and taken over when it expired or when
+// its owner is a dead process on this host (a gateway killed with -9 restarts at once).
+import { createHash, randomBytes } from "node:crypto";
+import os from "node:os";
+import type { Config } from "../config/index.js";
+import type { Db } from "../db/client.js";
+import { sqliteDate } from "../db/ingest-writer.js";
+import { audit } from "../audit/audit.js";
+import { parseMessage } from "../extract/mime.js";
+import { describeError, ImapSource, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
+import type { Ack, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
+import { ackFor, type Outcome } from "./ingest.js";
+
+/** Test seams; neither issues an IMAP command on the intake's connection. */
+export interface ImapIntakeHooks {
+  /** After the folder was listed, before anything of it is fetched. */
+  afterSearch?: (uids: number[]) => Promise<void> | void;
+  /** Inside a FETCH of sources, as each message arrives. */
+  onFetchMessage?: (uid: number, index: number) => Promise<void> | void;
+}
+
+export interface ImapIntakeOptions {
+  db: Db;
+  pipeline: Pipeline;
+  config: Config;
+  url: string;
+  log?: (line: string) => void;
+  /** Lease owner id; by default host, pid and a random part. */
+  owner?: string;
+  hooks?: ImapIntakeHooks;
+}
+
+export type RunOnceResult =
+  | { ok: true; results: IngestResult[]; moved: number }
+  | { ok: false; reason: "busy"; owner: string | null; results: IngestResult[] }
+  | { ok: false; reason: "error"; error: string; results: IngestResult[] };
+
+/** UIDs per SEARCH-result window: sizes and ledger rows are read for this many at a time. */
+const WINDOW = 1000;
+
+const ROLE: Record<Ack, FolderRole> = { processed: "processed", failed: "failed", remove: "quarantine" };
+
+interface Fetched {
+  batch: Item[];
+  fetched: Array<{ uid: number; source: Buffer }>;
+}
+
+/** A message of the held folder, and the ledger key it is recorded under. */
+interface Item extends MessageMeta {
+  sourceKey: string;
+  file: string;
+  /** The UID and UIDVALIDITY of the ledger key (the watched folder's, also for a retry from Failed). */
+  ledgerUid: number;
+  ledgerUidValidity: bigint;
+  /** The ledger row has no sha256 yet (recorded over the size cap, never read). */
+  unhashed?: boolean;
+}
+
+class LeaseLost extends Error {
+  constructor() {
+    super("邮箱租约已被其他进程接管，本轮停止");
+    this.name = "LeaseLost";
+  }
+}
+
+export function sourceKeyOf(uidValidity: bigint, uid: number): string {
+  return `${uidValidity}:${uid}`;
+}
+
+/** The owner id of this process: `gw:<host>:<pid>:<random>`. */
+function defaultOwner(): string {
+  return `gw:${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+/** A lease owned by a process of this host that no longer runs can be taken at once. */
+function ownerIsDeadLocalProcess(owner: string): boolean {
+  const parts = owner.split(":");
+  if (parts.length < 4 || parts[0] !== "gw") return false;
+  const pid = Number(parts[parts.length - 2]);
+  const host = parts.slice(1, -2).join(":");
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Batches of at most `count` messages and `bytes` bytes (at least one message each). */
+function* batches<T extends MessageMeta>(items: T[], count: number, bytes: number): Generator<T[]> {
+  let cur: T[] = [];
+  let size = 0;
+  for (const m of items) {
+    if (cur.length && (cur.length >= count || size + m.size > bytes)) {
+      yield cur;
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += m.size;
+  }
+  if (cur.length) yield cur;
+}
+
+// Not unref'd: in the CLI nothing else keeps the process alive during a back-off.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class ImapIntake {
+  readonly account: ImapAccount;
+  readonly owner: string;
+  private mailboxId: number | null = null;
+  private readonly log: (line: string) => void;
+  // Poller state (serve).
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private pending = false;
+  private source: ImapSource | null = null;
+  private passDone: Array<() => void> = [];
+  private leaseLost = false;
+
+  private constructor(
+    private readonly opts: ImapIntakeOptions,
+    account: ImapAccount,
+  ) {
+    this.account = account;
+    this.owner = opts.owner ?? defaultOwner();
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  /** An intake for `opts.url`, or the reason the URL is unusable. */
+  static create(opts: ImapIntakeOptions): { ok: true; intake: ImapIntake } | { ok: false; error: string } {
+    const parsed = parseImapUrl(opts.url);
+    if (!parsed.ok) return parsed;
+    return { ok: true, intake: new ImapIntake(opts, parsed.account) };
+  }
+
+  get name(): string {
+    return mailboxName(this.account);
+  }
+
+  private get cfg() {
+    return this.opts.config.imap;
+  }
+
+  async mailbox(): Promise<number> {
+    if (this.mailboxId != null) return this.mailboxId;
+    const name = this.name;
+    const row = await this.opts.db.mailbox.upsert({ where: { name }, create: { name, kind: "imap" }, update: {} });
+    return (this.mailboxId = row.id);
+  }
+
+  // ───────────── lease ─────────────
+
+  /** Takes or renews the lease; on refusal says who holds it. */
+  async tryLease(): Promise<{ ok: true } | { ok: false; owner: string | null }> {
+    const db = this.opts.db;
+    const id = await this.mailbox();
+    const now = new Date();
+    const until = sqliteDate(new Date(now.getTime() + this.cfg.leaseSeconds * 1000));
+    const taken = await db.$executeRawUnsafe(
+      `UPDATE "Mailbox" SET "leaseOwner" = ?, "leaseUntil" = ? WHERE "id" = ? AND ("leaseOwner" IS NULL OR "leaseOwner" = ? OR "leaseUntil" IS NULL OR "leaseUntil" < ?)`,
+      this.owner,
+      until,
+      id,
+      this.owner,
+      sqliteDate(now),
+    );
+    if (taken === 1) return { ok: true };
+    const row = await db.mailbox.findUnique({ where: { id }, select: { leaseOwner: true } });
+    const holder = row?.leaseOwner ?? null;
+    if (holder && ownerIsDeadLocalProcess(holder)) {
+      const stolen = await db.$executeRawUnsafe(`UPDATE "Mailbox" SET "leaseOwner" = ?, "leaseUntil" = ? WHERE "id" = ? AND "leaseOwner" = ?`, this.owner, until, id, holder);
+      if (stolen === 1) {
+        this.log(`imap ${this.name}: lease of ${holder} (process gone) taken over`);
+        return { ok: true };
+      }
+    }
+    return { ok: false, owner: holder };
+  }
+
+  private async renewLease(): Promise<void> {
+    if (this.leaseLost) throw new LeaseLost();
+    const id = await this.mailbox();
+    const until = sqliteDate(new Date(Date.now() + this.cfg.leaseSeconds * 1000));
+    const n = await this.opts.db.$executeRawUnsafe(`UPDATE "Mailbox" SET "leaseUntil" = ? WHERE "id" = ? AND "leaseOwner" = ?`, until, id, this.owner);
+    if (n !== 1) throw new LeaseLost();
+  }
+
+  async releaseLease(): Promise<void> {
+    const id = await this.mailbox();
+    await this.opts.db.$executeRawUnsafe(`UPDATE "Mailbox" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "leaseOwner" = ?`, id, this.owner);
+  }
+
+  // ───────────── one pass ─────────────
+
+  private newSource(): ImapSource {
+    return new ImapSource(this.account, {
+      folders: this.cfg.folders,
+      log: (l) => this.log(`${this.name}: ${l}`),
+      maxIdleMs: this.cfg.idleMs,
+      onFetchMessage: this.opts.hooks?.onFetchMessage,
+    });
+  }
+
+  private async status(data: { connected?: boolean; lastPollAt?: Date; backlog?: number; lastError?: string | null; lastUid?: number }): Promise<void> {
+    await this.opts.db.mailbox.update({ where: { id: await this.mailbox() }, data });
+  }
+
+  /**
+   * A new UIDVALIDITY: every UID of the folder names another message now. Records it, raises
+   * the alert, and closes ledger rows left half-done under the old numbering (their messages,
+   * if still there, are read again under the new one).
+   */
+  private async checkUidValidity(uidValidity: bigint, failedPath: string): Promise<void> {
+    const db = this.opts.db;
+    const id = await this.mailbox();
+    const row = await db.mailbox.findUniqueOrThrow({ where: { id }, select: { uidValidity: true } });
+    if (row.uidValidity === uidValidity) return;
+    if (row.uidValidity == null) {
+      await db.mailbox.update({ where: { id }, data: { uidValidity } });
+      return;
+    }
+    const old = row.uidValidity;
+    const message = `邮箱 ${this.name} 的 UIDVALIDITY 由 ${old} 变为 ${uidValidity}（文件夹被删除重建、恢复或服务器迁移）：已全部重新扫描；收过的邮件按内容去重，不会重复生成稿件。`;
+    await db.$transaction(async (tx) => {
+      await tx.mailbox.update({ where: { id }, data: { uidValidity, lastUid: null } });
+      await tx.alert.create({ data: { kind: "uidvalidity_changed", message } });
+      const stale = await tx.intakeMessage.updateMany({
+        // Not the rows of retries: their messages lie in the Failed folder, whose numbering stands.
+        where: { mailboxId: id, status: "received", NOT: [{ uidValidity }, { file: { startsWith: `${failedPath};` } }] },
+        data: { status: "failed", outcome: "failed", errorCode: "UIDVALIDITY_CHANGED", error: "UIDVALIDITY 已变更：此记录作废，邮件若仍在文件夹中将按新编号重新读取", processedAt: new Date() },
+      });
+      await audit(tx, { actor: "system:imap", action: "intake.uidvalidity_changed", entityType: "mailbox", entityId: id, detail: { mailbox: this.name, from: String(old), to: String(uidValidity), staleRows: stale.count } });
+    });
+    this.log(`imap ${this.name}: UIDVALIDITY ${old} → ${uidValidity}, full rescan`);
+  }
+
+  private async ledgerStatus(keys: string[]): Promise<Map<string, { status: string; outcome: string | null }>> {
+    const id = await this.mailbox();
+    const out = new Map<string, { status: string; outcome: string | null }>();
+    for (const part of chunks(keys, 500)) {
+      const rows = await this.opts.db.intakeMessage.findMany({ where: { mailboxId: id, sourceKey: { in: part } }, select: { sourceKey: true, status: true, outcome: true } });
+      for (const r of rows) out.set(r.sourceKey, { status: r.status, outcome: r.outcome });
+    }
+    return out;
+  }
+
+  private fileOf(folder: string, uidValidity: bigint, uid: number): string {
+    return `${folder};UIDVALIDITY=${uidValidity}/;UID=${uid}`;
+  }
+
+  /**
+   * Over the size cap: not downloaded. A failed ledger row (envelope only, from the header
+   * block) makes it visible in the gateway; the message itself goes to the Failed folder, where
+   * it stays, whole, for a person (and for a retry once the cap is raised).
+   */
+  private async recordOversized(src: ImapSource, items: Item[]): Promise<IngestResult[]> {
+    const db = this.opts.db;
+    const id = await this.mailbox();
+    const cap = this.opts.config.limits.messageBytes;
+    const headers = await src.headers(items.map((m) => m.uid));
+    const results: IngestResult[] = [];
+    for (const m of items) {
+      let env: { messageId: string | null; fromAddress: string | null; subject: string | null; sentAt: Date | null } = { messageId: null, fromAddress: null, subject: null, sentAt: null };
+      const head = headers.get(m.uid);
+      if (head) {
+        try {
+          const p = await parseMessage(Buffer.concat([head, Buffer.from("\r\n")]), this.opts.config.limits);
+          env = { messageId: p.messageId, fromAddress: p.fromAddress, subject: p.subject.slice(0, 500), sentAt: p.date };
+        } catch {
+          // The envelope is a courtesy; the row is written without it.
+        }
+      }
+      const error = `邮件 ${(m.size / 1048576).toFixed(1)} MB，超过上限 ${(cap / 1048576).toFixed(1)} MB：未下载，原件完整保留在服务器「${src.folderPath("failed")}」文件夹`;
+      const data = { status: "failed", outcome: "failed", errorCode: "MESSAGE_TOO_LARGE", error, processedAt: new Date(), ...env };
+      const row = await db.$transaction(async (tx) => {
+        // sha256 is of the raw message, which was not read: left empty rather than invented.
+        const r = await tx.intakeMessage.upsert({
+          where: { mailboxId_sourceKey: { mailboxId: id, sourceKey: m.sourceKey } },
+          create: { mailboxId: id, sourceKey: m.sourceKey, file: m.file, uidValidity: m.ledgerUidValidity, uid: m.ledgerUid, sha256: "", size: m.size, attempts: 1, ...data },
+          update: { ...data, size: m.size, attempts: { increment: 1 } },
+        });
+        await audit(tx, { actor: "system:pipeline", action: "intake.failed", entityType: "intake", entityId: r.id, detail: { code: "MESSAGE_TOO_LARGE", error, size: m.size } });
+        return r;
+      });
+      results.push({ messageId: env.messageId, file: m.file, outcome: "failed", unit: null, column: null, division: null, draftId: null, title: null, reason: error, intakeId: row.id });
+    }
+    return results;
+  }
+
+  /**
+   * Moves, and remembers where failed messages landed (the ledger row's `file` then names their
+   * place in the Failed folder): a retry from the web screen reads them from there.
+   */
+  private async moveAll(src: ImapSource, moves: Map<FolderRole, Item[]>, uidValidity: bigint): Promise<number> {
+    let n = 0;
+    for (const [role, items] of moves) {
+      if (!items.length) continue;
+      const r = await src.move(items.map((m) => m.uid), role, uidValidity);
+      n += items.length;
+      if (role !== "failed" || r.uidValidity == null) continue;
+      const id = await this.mailbox();
+      for (const m of items) {
+        const to = r.uidMap.get(m.uid);
+        if (to != null) await this.opts.db.intakeMessage.updateMany({ where: { mailboxId: id, sourceKey: m.sourceKey }, data: { file: this.fileOf(src.folderPath("failed"), r.uidValidity, to) } });
+      }
+    }
+    return n;
+  }
+
+  /** Starts the FETCH of a batch's sources; awaited later, so a failure is not unhandled meanwhile. */
+  private fetchBatch(src: ImapSource, batch: Item[]): Promise<Fetched> {
+    const p = src.sources(batch.map((m) => m.uid)).then((fetched) => ({ batch, fetched }));
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Ingests one fetched batch of the held folder and starts its MOVEs (returned, not awaited:
+   * Dovecot moves while the next batch is parsed). `inFailed`: the batch is retried from the
+   * Failed folder, where a message that fails again simply stays.
+   */
+  private async ingestFetched(src: ImapSource, uidValidity: bigint, { batch, fetched }: Fetched, onResult: ((r: IngestResult) => void) | undefined, inFailed: boolean, backlog: number): Promise<{ results: IngestResult[]; missing: Item[]; move: Promise<number> }> {
+    const byUid = new Map(batch.map((m) => [m.uid, m]));
+    const got = new Set(fetched.map((f) => f.uid));
+    const missing = batch.filter((m) => !got.has(m.uid)); // expunged by someone meanwhile
+    if (!fetched.length) return { results: [], missing, move: Promise.resolve(0) };
+    const msgs: Array<SourceMessage & { item: Item }> = fetched.map((f) => {
+      const item = byUid.get(f.uid)!;
+      return { sourceKey: item.sourceKey, file: item.file, uidValidity: item.ledgerUidValidity, uid: item.ledgerUid, raw: f.source, item };
+    });
+    const mailboxId = await this.mailbox();
+    // The pipeline opens the ledger with INSERT OR IGNORE: a row recorded without its bytes gets
+    // its sha256 here, or re-sends of the same bytes would not be recognised by it.
+    for (const m of msgs)
+      if (m.item.unhashed)
+        await this.opts.db.intakeMessage.updateMany({ where: { mailboxId, sourceKey: m.sourceKey }, data: { sha256: createHash("sha256").update(m.raw).digest("hex"), size: m.raw.length } });
+    const { results, acks } = await this.opts.pipeline.ingest(mailboxId, msgs);
+    // Committed: reported before the MOVE, as the Maildir intake does.
+    for (const r of results) onResult?.(r);
+    const moves = new Map<FolderRole, Item[]>();
+    for (const { msg, ack } of acks) {
+      if (inFailed && ack === "failed") continue;
+      moves.set(ROLE[ack], [...(moves.get(ROLE[ack]) ?? []), (msg as (typeof msgs)[number]).item]);
+    }
+    if (!inFailed) await this.status({ lastUid: Math.max(...msgs.map((m) => m.item.uid)), backlog });
+    const move = this.moveAll(src, moves, uidValidity);
+    move.catch(() => undefined);
+    return { results, missing, move };
+  }
+
+  /**
+   * One complete pass over the folder on a connected source. Throws on connection failure;
+   * whatever was committed before stays committed and is only moved by the next pass.
+   */
+  private async pass(src: ImapSource, onResult?: (r: IngestResult) => void): Promise<{ results: IngestResult[]; moved: number }> {
+    // A batch can take minutes (OCR of faxed scans): the lease is renewed on a timer as well, so
+    // it cannot run out while this process is still busy with the folder.
+    const keeper = setInterval(() => void this.renewLease().catch(() => (this.leaseLost = true)), (this.cfg.leaseSeconds * 1000) / 3);
+    this.leaseLost = false;
+    try {
+      return await this.passLeased(src, onResult);
+    } finally {
+      clearInterval(keeper);
+    }
+  }
+
+  private async passLeased(src: ImapSource, onResult: ((r: IngestResult) => void) | undefined): Promise<{ results: IngestResult[]; moved: number }> {
+    const { config } = this.opts;
+    const cap = config.limits.messageBytes;
+    const folder = this.account.folder;
+    const all: IngestResult[] = [];
+    let moved = 0;
+    await src.withFolder(async (sel) => {
+      const uidValidity = sel.uidValidity;
+      await this.checkUidValidity(uidValidity, src.folderPath("failed"));
+      const uids = await src.allUids();
+      await this.opts.hooks?.afterSearch?.(uids);
+      let backlog = uids.length;
+      await this.status({ connected: true, backlog });
+      for (const window of chunks(uids, WINDOW)) {
+        await this.renewLease();
+        const metas = await src.sizes(window); // a UID expunged meanwhile is simply absent
+        backlog -= window.length - metas.length;
+        const items: Item[] = metas.map((m) => ({ ...m, sourceKey: sourceKeyOf(uidValidity, m.uid), file: this.fileOf(folder, uidValidity, m.uid), ledgerUid: m.uid, ledgerUidValidity: uidValidity }));
+        const ledger = await this.ledgerStatus(items.map((m) => m.sourceKey));
+        const decided = new Map<FolderRole, Item[]>();
+        const oversized: Item[] = [];
+        const todo: Item[] = [];
+        for (const m of items) {
+          const row = ledger.get(m.sourceKey);
+          if (row && row.status !== "received") {
+            // Committed by an earlier run that stopped before the MOVE: only the move is left.
+            const role = ROLE[ackFor((row.outcome as Outcome | null) ?? "failed")];
+            decided.set(role, [...(decided.get(role) ?? []), m]);
+          } else if (m.size > cap) oversized.push(m);
+          else todo.push(m);
+        }
+        const n = await this.moveAll(src, decided, uidValidity);
+        moved += n;
+        backlog -= n;
+        if (oversized.length) {
+          const results = await this.recordOversized(src, oversized);
+          for (const r of results) onResult?.(r);
+          all.push(...results);
+          moved += await this.moveAll(src, new Map([["failed", oversized]]), uidValidity);
+          backlog -= oversized.length;
+        }
+        // Batch k+1 streams in while batch k is parsed and committed, and batch k is moved while
+        // k+1 is: Dovecot works on the other core. imapflow runs the commands in order, and no
+        // command is issued from inside a FETCH iteration (each FETCH is collected on its own).
+        const list = [...batches(todo, config.ingestBatch, this.cfg.batchBytes)];
+        const pendingMoves: Array<Promise<number>> = [];
+        let next = list.length ? this.fetchBatch(src, list[0]!) : null;
+        for (let i = 0; i < list.length; i++) {
+          await this.renewLease();
+          const got = await next!;
+          next = i + 1 < list.length ? this.fetchBatch(src, list[i + 1]!) : null;
+          backlog -= got.batch.length;
+          const r = await this.ingestFetched(src, uidValidity, got, onResult, false, Math.max(0, backlog));
+          all.push(...r.results);
+          pendingMoves.push(r.move);
+        }
+        for (const n of await Promise.all(pendingMoves)) moved += n;
+      }
+    });
+    const retried = await this.retryFailed(src, onResult);
+    all.push(...retried.results);
+    moved += retried.moved;
+    await this.status({ connected: true, lastPollAt: new Date(), backlog: 0, lastError: null });
+    return { results: all, moved };
+  }
+
+  /**
+   * Retries asked for in the web screen: the ledger row of a failed message is set back to
+   * `received` there, and the message lies in the Failed folder, where `file` says (or, without
+   * COPYUID, where its Message-ID is found). It goes through the pipeline again under its
+   * original ledger key; if it succeeds now it moves on to Processed (or Quarantine), if not it
+   * stays where it is, failed again, with the new reason.
+   */
+  private async retryFailed(src: ImapSource, onResult?: (r: IngestResult) => void): Promise<{ results: IngestResult[]; moved: number }> {
+    const db = this.opts.db;
+    const id = await this.mailbox();
+    const failedPath = src.folderPath("failed");
+    const rows = await db.intakeMessage.findMany({
+      where: { mailboxId: id, status: "received", file: { startsWith: `${failedPath};` } },
+      select: { id: true, sourceKey: true, file: true, messageId: true, uidValidity: true, uid: true, sha256: true },
+      orderBy: { id: "asc" },
+      take: WINDOW,
+    });
+    if (!rows.length) return { results: [], moved: 0 };
+    const all: IngestResult[] = [];
+    let moved = 0;
+    await src.withFolder(async (sel) => {
+      const items: Item[] = [];
+      const lost: number[] = [];
+      for (const r of rows) {
+        const at = /;UIDVALIDITY=(\d+)\/;UID=(\d+)$/.exec(r.file ?? "");
+        let uid = at && BigInt(at[1]!) === sel.uidValidity ? Number(at[2]) : null;
+        if (uid == null && r.messageId) uid = (await src.uidsByMessageId(r.messageId))[0] ?? null;
+        if (uid == null) lost.push(r.id);
+        else items.push({ uid, size: 0, sourceKey: r.sourceKey, file: r.file ?? "", ledgerUid: r.uid ?? uid, ledgerUidValidity: r.uidValidity ?? sel.uidValidity, unhashed: !r.sha256 });
+      }
+      const sizes = new Map((await src.sizes(items.map((m) => m.uid))).map((m) => [m.uid, m.size]));
+      for (const m of items) {
+        if (sizes.has(m.uid)) m.size = sizes.get(m.uid)!;
+        else lost.push(rows.find((r) => r.sourceKey === m.sourceKey)!.id);
+      }
+      if (lost.length)
+        await db.intakeMessage.updateMany({ where: { id: { in: lost } }, data: { status: "failed", outcome: "failed", error: `原件已不在「${failedPath}」文件夹，无法重试`, processedAt: new Date() } });
+      const present = items.filter((m) => sizes.has(m.uid));
+      const oversized = present.filter((m) => m.size > this.opts.config.limits.messageBytes);
+      if (oversized.length) {
+        const results = await this.recordOversized(src, oversized);
+        for (const r of results) onResult?.(r);
+        all.push(...results);
+      }
+      const todo = present.filter((m) => m.size <= this.opts.config.limits.messageBytes);
+      for (const batch of batches(todo, this.opts.config.ingestBatch, this.cfg.batchBytes)) {
+        await this.renewLease();
+        const r = await this.ingestFetched(src, sel.uidValidity, await this.fetchBatch(src, batch), onResult, true, 0);
+        all.push(...r.results);
+        moved += await r.move;
+      }
+    }, failedPath);
+    return { results: all, moved };
+  }
+
+  private backoff(attempt: number, err: unknown): number {
+    const base = Math.min(this.cfg.backoffMaxMs, this.cfg.backoffMs * 2 ** attempt);
+    const jittered = base * (0.8 + Math.random() * 0.4);
+    // Exchange: "Request is throttled. Suggested Backoff Time: N milliseconds" — honoured, but a
+    // hint of hours is capped: the mailbox must not go silent for the whole day.
+    const hint = throttleDelayMs(err);
+    return Math.round(hint != null ? Math.max(jittered, Math.min(hint, 15 * 60_000)) : jittered);
+  }
+
+  // ───────────── CLI: one complete pass ─────────────
+
+  /**
+   * One complete pass (`gateway ingest --imap … --once`), reconnecting with back-off when the
+   * connection fails, up to `attempts` times. Refuses when another process holds the lease.
+   */
+  async runOnce(onResult?: (r: IngestResult) => void, attempts = 4): Promise<RunOnceResult> {
+    const results: IngestResult[] = [];
+    const lease = await this.tryLease();
+    if (!lease.ok) return { ok: false, reason: "busy", owner: lease.owner, results };
+    let moved = 0;
+    let lastError = "";
+    try {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const src = this.newSource();
+        try {
+          await src.connect();
+          const r = await this.pass(src, (x) => {
+            results.push(x);
+            onResult?.(x);
+          });
+          moved += r.moved;
+          await src.close();
+          await this.status({ connected: false });
+          return { ok: true, results, moved };
+        } catch (err) {
+          await src.close().catch(() => undefined);
+          lastError = describeError(err);
+          await this.status({ connected: false, lastError }).catch(() => undefined);
+          if (err instanceof LeaseLost) break;
+          this.log(`imap ${this.name}: ${lastError}`);
+          if (attempt + 1 < attempts) await sleep(this.backoff(attempt, err));
+        }
+      }
+      return { ok: false, reason: "error", error: lastError, results };
+    } finally {
+      await this.releaseLease().catch(() => undefined);
+    }
+  }
+
+  // ───────────── serve: the poller ─────────────
+
+  /** Starts polling in the background: IDLE for speed, a full pass every reconcile interval. */
+  start(onResult?: (r: IngestResult) => void, afterPass?: (results: IngestResult[]) => Promise<void>): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.pollLoop(onResult, afterPass).catch((err) => this.log(`imap ${this.name}: poller stopped: ${describeError(err)}`));
+  }
+
+  /**
+   * Asks for a pass now; resolves when a pass finished after the call, or after `timeoutMs`
+   * (disconnected, or standing by for another process's lease).
+   */
+  pollNow(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      this.passDone.push(() => (clearTimeout(timer), resolve()));
+      this.trigger();
+    });
+  }
+
+  private trigger(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  /** Waits for a trigger or `ms`. */
+  private async waitFor(ms: number): Promise<void> {
+    if (this.pending || this.stopping) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.source?.close().catch(() => undefined);
+    await this.loop;
+    this.loop = null;
+    for (const r of this.passDone.splice(0)) r();
+  }
+
+  private async pollLoop(onResult?: (r: IngestResult) => void, afterPass?: (results: IngestResult[]) => Promise<void>): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const lease = await this.tryLease().catch((err) => ({ ok: false as const, owner: `（${describeError(err)}）` }));
+      if (!lease.ok) {
+        // Another gateway process polls this mailbox: stand by, and take over if it stops.
+        await this.waitFor(Math.max(1000, (this.cfg.leaseSeconds * 1000) / 2));
+        this.pending = false;
+        continue;
+      }
+      const src = (this.source = this.newSource());
+      src.onNewMail = () => this.trigger();
+      src.onClose = () => this.wake?.();
+      try {
+        await src.connect();
+        const reconcileMs = src.supportsIdle ? this.cfg.reconcileMs : Math.min(this.cfg.reconcileMs, this.opts.config.pollIntervalMs);
+        let lastPass = 0;
+        this.pending = true; // a full pass right after connecting
+        while (!this.stopping) {
+          if (this.pending || Date.now() - lastPass >= reconcileMs) {
+            this.pending = false;
+            const waiting = this.passDone.splice(0);
+            let r: { results: IngestResult[]; moved: number };
+            try {
+              r = await this.pass(src, onResult);
+            } finally {
+              for (const w of waiting) w();
+            }
+            lastPass = Date.now();
+            failures = 0;
+            if (afterPass) await afterPass(r.results).catch((err) => this.log(`imap ${this.name}: after pass: ${describeError(err)}`));
+          }
+          // Wake for new mail, the next reconciliation, or the lease renewal, whichever is first.
+          await this.waitFor(Math.min(reconcileMs - (Date.now() - lastPass), (this.cfg.leaseSeconds * 1000) / 3));
+          if (this.stopping) break;
+          if (!src.usable) throw new Error("IMAP 连接已断开");
+          await this.renewLease();
+        }
+      } catch (err) {
+        if (this.stopping) break;
+        const message = describeError(err);
+        this.log(`imap ${this.name}: ${message}`);
+        await this.status({ connected: false, lastError: message }).catch(() => undefined);
+        if (!(err instanceof LeaseLost)) {
+          const until = Date.now() + this.backoff(failures++, err);
+          await src.close().catch(() => undefined);
+          // New-mail triggers do not cut the back-off short (the server needs the rest); stop does.
+          while (!this.stopping && Date.now() < until) {
+            this.pending = false;
+            await this.waitFor(until - Date.now());
+          }
+        }
+      } finally {
+        await src.close().catch(() => undefined);
+        this.source = null;
+      }
+    }
+    await this.status({ connected: false }).catch(() => undefined);
+    await this.releaseLease().catch(() => undefined);
+  }
+}
+
+export { redactUrl };

@@ -7,6 +7,7 @@ import { IngestWriter } from "./db/ingest-writer.js";
 import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
+import { createOcrEngine } from "./extract/ocr.js";
 import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
@@ -38,7 +39,8 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const review = new ReviewService(db);
   const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));
-  const pipeline = new Pipeline({ db, writer, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
+  const ocr = createOcrEngine({ workers: config.ocrWorkers });
+  const pipeline = new Pipeline({ db, writer, ocr, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,
     db,
@@ -49,6 +51,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
     maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
     async close() {
       writer.close();
+      await ocr.close();
       read.close();
       await db.$disconnect();
     },

@@ -60,7 +60,7 @@ export class AdminService {
         entityType: "unit",
         entityId: unit.id,
         ip,
-        detail: { name, before: before ? { name: before.name, emails: before.addresses.map((a) => a.email), faxes: before.faxNumbers.map((f) => f.display), active: before.active } : null, after: { emails, faxes, active: input.active } },
+        detail: { name, before: before ? { name: before.name, emails: before.addresses.map((a) => a.email), faxes: before.faxNumbers.map((f) => f.display), active: before.active } : null, after: { emails, faxes: faxRows.map((f) => f.display), active: input.active } },
       });
       return unit;
     });
@@ -159,6 +159,28 @@ export class AdminService {
       await tx.intakeMessage.update({ where: { id: intakeId }, data: { status: "received", outcome: null } });
       await audit(tx, { actor: label(actor), action: "intake.retry", entityType: "intake", entityId: intakeId, ip, detail: { error: row.error } });
     });
+  }
+
+  /**
+   * Attachment 4: the info centre confirms a recommended officer; the officer's e-mail becomes a
+   * registered sender of the unit (or, if another unit already holds it, nothing is changed).
+   */
+  async decideOfficer(actor: Actor, officerId: number, confirm: boolean, ip?: string) {
+    requireInfoCentre(actor);
+    await this.db.$transaction(async (tx) => {
+      const o = await tx.infoOfficer.findUnique({ where: { id: officerId }, include: { unit: true } });
+      if (!o || o.status !== "pending") throw new GatewayError("INVALID_TRANSITION", "只有待确认的推荐可以处理");
+      let registered: string | null = null;
+      if (confirm && o.email) {
+        const owner = await tx.unitAddress.findUnique({ where: { email: o.email }, include: { unit: true } });
+        if (owner && owner.unitId !== o.unitId) throw new GatewayError("VALIDATION", `邮箱 ${o.email} 已登记在「${owner.unit.name}」名下`);
+        if (!owner) await tx.unitAddress.create({ data: { unitId: o.unitId, email: o.email, source: "officer" } });
+        registered = o.email;
+      }
+      await tx.infoOfficer.update({ where: { id: officerId }, data: { status: confirm ? "confirmed" : "rejected", confirmedById: actor.userId, confirmedAt: new Date() } });
+      await audit(tx, { actor: label(actor), action: confirm ? "officer.confirm" : "officer.reject", entityType: "officer", entityId: officerId, ip, detail: { unit: o.unit.name, name: o.name, registered } });
+    });
+    this.onReferenceChanged();
   }
 
   async resolveAlert(actor: Actor, alertId: number, ip?: string) {

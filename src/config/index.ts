@@ -8,6 +8,21 @@ const schema = z.object({
   DATA_DIR: z.string().default("./data"),
   MAILDIR: z.string().optional(),
   IMAP_URL: z.string().optional(),
+  /** The gateway's IMAP folders; "/" separates levels and becomes the server's own delimiter. */
+  IMAP_FOLDER_PROCESSED: z.string().min(1).default("Gateway/Processed"),
+  IMAP_FOLDER_FAILED: z.string().min(1).default("Gateway/Failed"),
+  IMAP_FOLDER_QUARANTINE: z.string().min(1).default("Gateway/Quarantine"),
+  /** Full UID reconciliation of the IMAP folder even when IDLE is quiet (IDLE alone is not trusted). */
+  IMAP_RECONCILE_MS: int(60_000),
+  /** Bytes of message sources per IMAP FETCH batch: memory stays bounded whatever the backlog. */
+  IMAP_BATCH_BYTES: int(32 * 1024 * 1024),
+  /** One poller per mailbox across processes: how long a lease lasts without renewal. */
+  IMAP_LEASE_SECONDS: int(60),
+  /** Reconnect back-off: first delay, doubled per failure up to the maximum. */
+  IMAP_BACKOFF_MS: int(1000),
+  IMAP_BACKOFF_MAX_MS: int(5 * 60_000),
+  /** IDLE is re-issued this often (servers may drop it after 30 min). */
+  IMAP_IDLE_MS: int(25 * 60_000),
   HOST: z.string().default("127.0.0.1"),
   PORT: int(3000),
   PUBLIC_BASE_URL: z.string().optional(),
@@ -30,7 +45,12 @@ const schema = z.object({
   LIMIT_PDF_PAGES: int(60),
   LIMIT_PIXELS: int(40_000_000),
   LIMIT_OCR_PAGE_SECONDS: int(60),
+  LIMIT_OCR_DOCUMENT_SECONDS: int(600),
+  /** tesseract.js workers; default one per core. */
+  OCR_WORKERS: z.coerce.number().int().positive().optional(),
   INGEST_BATCH: int(200),
+  /** Attachment 4: the date by which every unit should have recommended an info officer. */
+  OFFICER_DEADLINE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default("2026-12-31"),
   /** Approve by reply: how long a request's token is valid. */
   APPROVAL_TOKEN_HOURS: int(168),
   /** "required": a reply must pass DKIM with DMARC alignment (Authentication-Results from TRUSTED_AUTHSERV_ID, else verified here). */
@@ -55,6 +75,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     outboxDir: path.join(dataDir, "outbox"),
     maildir: path.resolve(e.MAILDIR ?? path.join(dataDir, "maildir")),
     imapUrl: e.IMAP_URL,
+    imap: {
+      folders: { processed: e.IMAP_FOLDER_PROCESSED, failed: e.IMAP_FOLDER_FAILED, quarantine: e.IMAP_FOLDER_QUARANTINE },
+      reconcileMs: Math.max(1000, e.IMAP_RECONCILE_MS),
+      batchBytes: Math.max(1, e.IMAP_BATCH_BYTES),
+      leaseSeconds: Math.max(5, e.IMAP_LEASE_SECONDS),
+      backoffMs: Math.max(50, e.IMAP_BACKOFF_MS),
+      backoffMaxMs: Math.max(50, e.IMAP_BACKOFF_MAX_MS),
+      idleMs: Math.min(Math.max(60_000, e.IMAP_IDLE_MS), 28 * 60_000),
+    },
     host: e.HOST,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
@@ -68,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     ingestBatch: Math.max(1, e.INGEST_BATCH),
+    officerDeadline: e.OFFICER_DEADLINE,
+    ocrWorkers: e.OCR_WORKERS,
     approvals: { tokenHours: e.APPROVAL_TOKEN_HOURS, dkim: e.APPROVAL_DKIM, trustedAuthservId: e.TRUSTED_AUTHSERV_ID ?? null },
     limits: {
       messageBytes: e.LIMIT_MESSAGE_BYTES,
@@ -79,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pdfPages: e.LIMIT_PDF_PAGES,
       pixels: e.LIMIT_PIXELS,
       ocrPageSeconds: e.LIMIT_OCR_PAGE_SECONDS,
+      ocrDocumentSeconds: e.LIMIT_OCR_DOCUMENT_SECONDS,
     },
   };
 }

@@ -6,6 +6,7 @@
 // form the Prisma SQLite adapter writes, so Prisma reads these rows back unchanged.
 import Database from "better-sqlite3";
 import { GENESIS, hashEvent, type AuditInput } from "../audit/audit.js";
+import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 
 export const sqliteDate = (d: Date | null | undefined): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
 
@@ -121,6 +122,11 @@ export class IngestWriter {
         `INSERT INTO Attachment (intakeId, partIndex, filename, contentType, size, sha256, inline, contentId, extractMethod, extractStatus, extractError, text, confidence, pageCount)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      officerInsert: p(
+        `INSERT INTO InfoOfficer (unitId, name, sex, age, post, politicalStatus, phone, mobile, address, email, postcode, publications, unitOpinion, status, sourceDraftId, createdAt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
+      pageInsert: p(`INSERT OR REPLACE INTO DocumentPage (attachmentId, pageNo, method, confidence, text, imageSha256) VALUES (?, ?, ?, ?, ?, ?)`),
       alertInsert: p(`INSERT INTO Alert (kind, message, createdAt) VALUES (?, ?, ?)`),
       searchWatermark: p(`SELECT "lastDraftId" AS last FROM "DraftSearchWatermark" WHERE "id" = 1`),
       searchIndex: p(`INSERT INTO "DraftSearch"(rowid, title, body) SELECT "id", "title", "body" FROM "Draft" WHERE "id" > ? ORDER BY "id"`),
@@ -169,8 +175,16 @@ export class IngestWriter {
     return Number(r.lastInsertRowid);
   }
 
-  insertAttachment(a: NewAttachment): void {
-    this.s.attachmentInsert!.run(a.intakeId, a.partIndex, a.filename, a.contentType, a.size, a.sha256, a.inline ? 1 : 0, a.contentId, a.extractMethod, a.extractStatus, a.extractError, a.text, a.confidence, a.pageCount);
+  insertAttachment(a: NewAttachment): number {
+    return Number(this.s.attachmentInsert!.run(a.intakeId, a.partIndex, a.filename, a.contentType, a.size, a.sha256, a.inline ? 1 : 0, a.contentId, a.extractMethod, a.extractStatus, a.extractError, a.text, a.confidence, a.pageCount).lastInsertRowid);
+  }
+
+  insertPage(attachmentId: number, pageNo: number, method: string, confidence: number | null, text: string, imageSha256: string | null): void {
+    this.s.pageInsert!.run(attachmentId, pageNo, method, confidence, text, imageSha256);
+  }
+
+  insertOfficer(unitId: number, draftId: number, o: OfficerRecommendation): void {
+    this.s.officerInsert!.run(unitId, o.name, o.sex, o.age, o.post, o.politicalStatus, o.phone, o.mobile, o.address, o.email, o.postcode, o.publications, o.unitOpinion, draftId, sqliteDate(new Date()));
   }
 
   insertAlert(kind: string, message: string): void {

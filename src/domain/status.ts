@@ -88,4 +88,5 @@ export const flagLabel: Record<string, string> = {
   attachment_failed: "附件提取失败",
   low_ocr_confidence: "OCR 置信度低",
   prohibited_content: "疑含违禁内容",
+  officer_recommendation: "信息员推荐表",
 };

@@ -16,6 +16,7 @@ import { errorMessage } from "../domain/errors.js";
 import type { BlobStore } from "../util/blobs.js";
 import { loadReference } from "./reference.js";
 import { prepareMessage, type MessageSummary, type Prepared } from "./prepare.js";
+import type { OcrEngine } from "../extract/ocr.js";
 import type { Reference } from "./reference.js";
 
 /** Reference data is reloaded at most this often, or at once after `invalidateReference()`. */
@@ -73,6 +74,8 @@ interface LedgerEntry {
 export interface PipelineDeps {
   db: Db;
   writer: IngestWriter;
+  /** OCR for fax scans and scanned PDFs (tesseract.js workers, started on first use). */
+  ocr?: OcrEngine;
   config: Config;
   blobs: BlobStore;
   replyHandler?: ReplyHandler;
@@ -118,7 +121,7 @@ export class Pipeline {
         acks.push({ msg: entry.msg, ack: ackFor(entry.decided) });
         continue;
       }
-      todo.push({ entry, prepared: await prepareMessage(entry.msg.raw, ref, this.deps.config.limits) });
+      todo.push({ entry, prepared: await prepareMessage(entry.msg.raw, ref, this.deps.config.limits, this.deps.ocr) });
     }
     this.storeBlobs(todo);
 
@@ -171,7 +174,11 @@ export class Pipeline {
       if (prepared.kind === "quarantined") continue;
       if (entry.msg.path) this.deps.blobs.putFile(entry.msg.path, entry.sha256);
       else this.deps.blobs.put(entry.msg.raw, entry.sha256);
-      if (prepared.kind === "draft") for (const p of prepared.parts) this.deps.blobs.put(p.part.content, p.part.sha256);
+      if (prepared.kind === "draft")
+        for (const p of prepared.parts) {
+          this.deps.blobs.put(p.part.content, p.part.sha256);
+          p.pageImageShas = (p.pageImages ?? []).map((img) => (img.length ? this.deps.blobs.put(img) : null));
+        }
     }
   }
 
@@ -220,7 +227,8 @@ export class Pipeline {
       }
       const draftId = w.insertDraft(
         {
-          channel: "email",
+          channel: p.channel,
+          faxNumber: p.faxNumber,
           title: p.title,
           body: p.body,
           titleReason: p.titleReason,
@@ -244,8 +252,10 @@ export class Pipeline {
         now,
       );
       w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "draft", rawPath: entry.sha256, draftId });
-      for (const { part, extraction } of p.parts)
-        w.insertAttachment({
+      // A recommendation from an identified unit becomes a pending officer record for it.
+      if (p.officer && p.unit.unitId != null) w.insertOfficer(p.unit.unitId, draftId, p.officer);
+      for (const { part, extraction, pageImageShas } of p.parts) {
+        const attachmentId = w.insertAttachment({
           intakeId: entry.intakeId,
           partIndex: part.index,
           filename: part.filename,
@@ -261,6 +271,8 @@ export class Pipeline {
           confidence: extraction.confidence,
           pageCount: extraction.pageCount,
         });
+        for (const pg of extraction.pages) w.insertPage(attachmentId, pg.pageNo, pg.method, pg.confidence, pg.text, pageImageShas?.[pg.pageNo - 1] ?? null);
+      }
       events.push({
         actor,
         action: "intake.draft",

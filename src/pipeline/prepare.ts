@@ -7,10 +7,13 @@ import type { Limits } from "../config/index.js";
 import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, meaningfulChars, partKind, type PartExtraction } from "../extract/documents.js";
 import { parseMessage, type MimePart, type ParsedMessage } from "../extract/mime.js";
-import { identifyByEmail, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
+import { identifyByEmail, identifyByFax, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
+import { parseFaxMail } from "../extract/fax.js";
+import { ocrPart, type OcrEngine, type OcrExtraction } from "../extract/ocr.js";
 import { prohibitedTerms, route, type RouteDecision, type RuleSet } from "../route/router.js";
 import { screenClassified, type Mark } from "../screen/classification.js";
 import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
+import { parseRecommendation, type OfficerRecommendation } from "../officers/recommendation-form.js";
 
 /** The reference data the decisions need; structured-cloneable (Maps and plain objects). */
 export interface PrepareReference {
@@ -21,6 +24,10 @@ export interface PrepareReference {
 export interface PreparedPart {
   part: MimePart;
   extraction: PartExtraction;
+  /** One PNG per page as OCR saw it, shown beside the text on the draft page. */
+  pageImages?: Buffer[];
+  /** Filled in when the images are stored (content-addressed). */
+  pageImageShas?: Array<string | null>;
 }
 
 export type Prepared =
@@ -40,7 +47,11 @@ export type Prepared =
       date: Date | null;
       dateReason: string;
       flags: string[];
+      channel: "email" | "fax";
+      faxNumber: string | null;
       screenNote: string | null;
+      /** Attachment 4, 信息员推荐表, read from the submission. */
+      officer: OfficerRecommendation | null;
       fingerprint: string;
     };
 
@@ -52,8 +63,8 @@ function summary(p: ParsedMessage): MessageSummary {
   return rest;
 }
 
-/** Everything that needs no database: parse, extract, screen, identify, route, compose. */
-export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits: Limits): Promise<Prepared> {
+/** Everything that needs no database: parse, extract (OCR where an engine is given), screen, identify, route, compose. */
+export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits: Limits, ocr?: OcrEngine): Promise<Prepared> {
   let parsed: ParsedMessage;
   try {
     parsed = await parseMessage(raw, limits);
@@ -67,7 +78,20 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
       parts.push({ part, extraction: { method: "none", status: "skipped", text: "", error: null, pageCount: null, pages: [], confidence: null } });
       continue;
     }
-    let extraction = await extractPart(part, limits);
+    let extraction: PartExtraction = await extractPart(part, limits);
+    let pageImages: Buffer[] | undefined;
+    if (ocr) {
+      // Fax scans and scanned PDFs: pages without a usable text layer are OCR'd.
+      try {
+        const o = await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: limits.ocrDocumentSeconds });
+        if (o) {
+          extraction = { ...o, pages: o.pages };
+          pageImages = o.pageImages;
+        }
+      } catch (err) {
+        extraction = { ...extraction, status: "failed", error: `OCR 失败：${errorMessage(err)}` };
+      }
+    }
     if (partKind(part) === "message") {
       try {
         const inner = await parseMessage(part.content, limits);
@@ -76,7 +100,7 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
         extraction = { ...extraction, status: "failed", error: errorMessage(err) };
       }
     }
-    parts.push({ part, extraction });
+    parts.push({ part, extraction, pageImages });
   }
 
   // Art. 10 before anything is written beyond the ledger's envelope.
@@ -89,23 +113,38 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
   if (mark) return { kind: "quarantined", mark, parsed: { ...summary(parsed), subject: "", text: "", headers: [] } };
   if (parsed.automatic) return { kind: "ignored", reason: `自动发送的邮件（${parsed.automatic}），不作为报送`, parsed: summary(parsed) };
 
-  const unit = identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
+  // A fax arrives as mail from the fax server: the unit is the one registered for the sending
+  // fax number (TSI / caller id), never the fax server's address.
+  const fax = parseFaxMail(parsed);
+  const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
   const forwarded = /^\s*(转发|Fwd?|FW)\s*[:：]/i.test(parsed.subject) || /原始邮件|Original Message|Forwarded message/i.test(parsed.text);
   const mailText = forwarded ? unwrapForward(parsed.text) : parsed.text;
   const docTexts = parts.filter((p) => p.extraction.status === "ok" && !p.part.inline).map((p) => p.extraction.text);
   let body = mailText;
   let bodyReason = forwarded ? "邮件正文（已去掉转发头）" : "邮件正文";
-  if (docTexts.length && meaningfulChars(mailText) < 120) {
+  if (fax && docTexts.length) {
+    body = docTexts.join("\n\n");
+    bodyReason = `传真正文（${parts.some((p) => p.extraction.method === "ocr") ? "OCR 识别" : "文本层"}，${fax.pages ?? "?"} 页）`;
+  } else if (docTexts.length && meaningfulChars(mailText) < 120) {
     body = docTexts.join("\n\n");
     bodyReason = `邮件正文很短，取附件正文（${docTexts.length} 个附件）`;
   }
   const { title, reason: titleReason } = chooseTitle(parsed.subject, [...docTexts, mailText]);
   const { date, reason: dateReason } = documentDate(body === mailText ? [mailText, ...docTexts] : [...docTexts, mailText]);
-  const decision = route(ref.rules, title, body);
+  let decision = route(ref.rules, title, body);
+  const officer = parseRecommendation([...docTexts, mailText].join("\n"));
+  if (officer) {
+    // Attachment 4: recommendations go to the information centre, not to a column.
+    const centre = [...ref.rules.divisions].find(([, name]) => name === "信息中心");
+    decision = { ...decision, columnId: null, columnName: null, columnReason: "信息员推荐表（附件4），不上网发布", divisionId: centre?.[0] ?? decision.divisionId, divisionName: centre?.[1] ?? decision.divisionName, divisionReason: "信息员推荐表按附件4报信息中心" };
+  }
 
   const flags: string[] = parsed.flags.filter((f) => f === "charset_repaired");
   if (!unit.confirmed) flags.push("unit_unconfirmed");
-  if (decision.columnId == null) flags.push("no_column");
+  if (decision.columnId == null && !officer) flags.push("no_column");
+  if (officer) flags.push("officer_recommendation");
+  const lowPages = parts.flatMap((p) => ((p.extraction as Partial<OcrExtraction>).lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
+  if (lowPages.length) flags.push("low_ocr_confidence");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
   const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));
   if (prohibited.length) flags.push("prohibited_content");
@@ -124,7 +163,10 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
     date,
     dateReason,
     flags,
-    screenNote,
+    channel: fax ? "fax" : "email",
+    faxNumber: fax?.faxNumber ?? null,
+    screenNote: [screenNote, lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null].filter(Boolean).join("\n") || null,
+    officer,
     fingerprint: fingerprint(sender, title, body),
   };
 }

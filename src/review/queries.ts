@@ -240,6 +240,11 @@ export class ReadModel {
     };
   }
 
+  /** The draft a document page belongs to (for the visibility check before serving its image). */
+  draftOfPage(pageId: number): { draftId: number | null; imageSha256: string | null } | undefined {
+    return this.get(`SELECT i.draftId AS draftId, p.imageSha256 AS imageSha256 FROM DocumentPage p JOIN Attachment a ON a.id = p.attachmentId JOIN IntakeMessage i ON i.id = a.intakeId WHERE p.id = ?`, [pageId]);
+  }
+
   /** Tabs of the queue: the divisions the actor may see, with open-item counts. */
   divisionTabs(actor: Actor) {
     const vis = visibleDivisions(actor);
@@ -300,13 +305,23 @@ export class ReadModel {
           intakes.map((i) => i.id),
         )
       : [];
+    const pages = attachments.length
+      ? this.all<{ id: number; attachmentId: number; pageNo: number; method: string; confidence: number | null; text: string; imageSha256: string | null }>(
+          `SELECT id, attachmentId, pageNo, method, confidence, text, imageSha256 FROM DocumentPage WHERE attachmentId IN ${inList(attachments.map((a) => a.id))} ORDER BY attachmentId, pageNo`,
+          attachments.map((a) => a.id),
+        )
+      : [];
     return {
       draft: {
         ...draft,
         unit,
         column,
         division,
-        intakes: intakes.map((i) => ({ ...i, receivedAt: new Date(i.receivedAt), attachments: attachments.filter((a) => a.intakeId === i.id) })),
+        intakes: intakes.map((i) => ({
+          ...i,
+          receivedAt: new Date(i.receivedAt),
+          attachments: attachments.filter((a) => a.intakeId === i.id).map((a) => ({ ...a, pages: pages.filter((p) => p.attachmentId === a.id) })),
+        })),
         revisions: this.all<RevisionRow>(`SELECT version, title, body, editedBy, note, createdAt FROM DraftRevision WHERE draftId = ? ORDER BY version DESC`, [id]).map((r) => ({ ...r, createdAt: new Date(r.createdAt) })),
         reviewSteps: this.all<StepRow>(`SELECT * FROM ReviewStep WHERE draftId = ? ORDER BY id`, [id]).map((r) => ({ ...r, requestedAt: new Date(r.requestedAt), decidedAt: date(r.decidedAt) })),
         published: this.all<PublishedRow>(`SELECT id, version, supersedesId, publishedAt, publishedBy, withdrawnAt FROM PublishedItem WHERE draftId = ? ORDER BY version DESC`, [id]).map((r) => ({ ...r, publishedAt: new Date(r.publishedAt) })),

@@ -92,6 +92,20 @@ export function adminRoutes(app: App): Router {
     back(req, res, "/admin/rules", "规则已更新");
   });
 
+  r.get("/officers", async (_req, res) => {
+    const deadline = new Date(`${app.config.officerDeadline}T23:59:59+08:00`);
+    const [officers, units] = await Promise.all([
+      db.infoOfficer.findMany({ orderBy: [{ status: "asc" }, { id: "desc" }], include: { unit: true } }),
+      db.sendingUnit.findMany({ where: { active: true }, include: { officers: { where: { status: { not: "rejected" }, createdAt: { lte: deadline } } } }, orderBy: { regionCode: "asc" } }),
+    ]);
+    res.render("admin-officers.njk", { officers, missing: units.filter((u) => u.officers.length === 0), deadline: app.config.officerDeadline });
+  });
+  r.post("/officers/:id", async (req, res) => {
+    const confirm = (req.body as Record<string, string>).decision === "confirm";
+    await admin.decideOfficer(req.actor!, int(req.params.id) ?? 0, confirm, req.ip);
+    back(req, res, "/admin/officers", confirm ? "已确认，信息员邮箱已登记为该单位的报送邮箱" : "已不予确认");
+  });
+
   r.get("/status", async (_req, res) => {
     const [mailboxes, alerts, failed, outbox, counts] = await Promise.all([
       db.mailbox.findMany({ orderBy: { id: "asc" } }),

@@ -285,6 +285,14 @@ export function createWebApp(app: App) {
     res.redirect(`/drafts/${id}`);
   });
 
+  web.get("/pages/:id/image", (req, res) => {
+    const page = app.read.draftOfPage(int(req.params.id) ?? 0);
+    if (!page?.draftId || !page.imageSha256) throw new GatewayError("NOT_FOUND");
+    app.read.draftDetail(req.actor!, page.draftId); // visibility check
+    // A PNG rendered by the gateway itself (sharp re-encoded the scan), so it may be shown inline.
+    res.type("image/png").set("Cache-Control", "private, max-age=86400").send(app.blobs.get(page.imageSha256));
+  });
+
   web.get("/attachments/:id", async (req, res) => {
     const a = await db.attachment.findUnique({ where: { id: int(req.params.id) ?? 0 }, include: { intake: true } });
     if (!a?.intake.draftId) throw new GatewayError("NOT_FOUND");

@@ -16,6 +16,8 @@ await seedDemoUsers(app.db, "Demo-pass-2026");
 const md = app.maildirIntake().maildir;
 const fixtures = path.resolve("fixtures/mail");
 for (const f of fs.readdirSync(fixtures).filter((f) => f.endsWith(".eml")).sort()) md.deliver(fs.readFileSync(path.join(fixtures, f)));
+const faxes = path.resolve("fixtures/fax");
+for (const f of fs.readdirSync(faxes).filter((f) => f.endsWith(".eml")).sort()) md.deliver(fs.readFileSync(path.join(faxes, f)));
 const running = await serve(app, () => undefined);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
 const out = path.resolve(process.argv[2] ?? "docs");
@@ -36,6 +38,12 @@ await p.screenshot({ path: path.join(out, "draft.png"), fullPage: false });
 const c = await as("yaolin");
 await c.goto(`${running.url}/admin/status`);
 await c.screenshot({ path: path.join(out, "status.png"), fullPage: false });
+const fax = await app.db.draft.findFirst({ where: { channel: "fax" }, orderBy: { id: "asc" } });
+if (fax) {
+  await c.goto(`${running.url}/drafts/${fax.id}`);
+  await c.locator("h2", { hasText: "原件逐页对照" }).scrollIntoViewIfNeeded();
+  await c.screenshot({ path: path.join(out, "fax.png"), fullPage: false });
+}
 await c.goto(`${running.url}/stats`);
 await c.screenshot({ path: path.join(out, "stats.png"), fullPage: false });
 const m = await as("mayun", 390, 844);

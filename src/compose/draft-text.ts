@@ -19,6 +19,9 @@ export function isGenericSubject(s: string): boolean {
   return GENERIC.test(s.trim());
 }
 
+/** A document's letterhead, number or mark line — never its title: 张北县机构编制委员会办公室, 冀机编办〔2026〕12号. */
+const LETTERHEAD = /^(.{2,24}(办公室|编办|委员会|人民政府|编委|局|处)(文件)?|.{0,12}〔\d{4}〕\d+号|(签发人|密级|紧急程度|急件|特急)[:：].*)$/;
+
 const DOC_TITLE = /^关于.{2,80}的(?:报告|通知|请示|意见|函|通报|方案|批复|决定|总结|汇报|情况说明)$/;
 
 /** The document's own title line, e.g. 关于……的报告, among the first lines of a text. */
@@ -37,8 +40,8 @@ export function chooseTitle(subject: string, texts: string[]): { title: string; 
     if (line) return { title: line, reason: "邮件主题无实际内容，取自正文标题行" };
   }
   for (const t of texts) {
-    const first = t.split("\n").map((l) => l.trim()).find((l) => l.length >= 4);
-    if (first) return { title: first.slice(0, 60), reason: "邮件主题无实际内容，取自正文首行" };
+    const first = t.split("\n").map((l) => l.trim()).find((l) => l.length >= 4 && !LETTERHEAD.test(l.replace(/\s+/g, "")));
+    if (first) return { title: first.slice(0, 60), reason: "邮件主题无实际内容，取自正文首行（跳过版头）" };
   }
   return { title: stripped || "（无标题）", reason: "主题与正文均无可用标题" };
 }

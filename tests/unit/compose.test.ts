@@ -47,3 +47,10 @@ describe("forward and fingerprint", () => {
     expect(fingerprint("unit:1", "标题", "第一段")).not.toBe(fingerprint("unit:2", "标题", "第一段"));
   });
 });
+
+describe("title of a faxed document", () => {
+  it("skips the letterhead and document number to the first real line", () => {
+    const t = chooseTitle("Fax from 03135222415 - 2 pages", ["张北县机构编制委员会办公室\n张北编办〔2026〕12号\n张北县做好2026年机构编制统计工作\n为全面准确掌握……"]);
+    expect(t.title).toBe("张北县做好2026年机构编制统计工作");
+  });
+});

@@ -30,12 +30,10 @@ export function hashEvent(r: Row): string {
   return createHash("sha256").update(canonical).digest("hex");
 }
 
-/** Appends events in order. Call inside the transaction that makes the change. */
-export async function audit(tx: Tx, ...events: AuditInput[]): Promise<void> {
-  const last = await tx.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
-  let prevHash = last?.hash ?? GENESIS;
-  const rows = [];
-  for (const e of events) {
+/** The rows for `events`, chained onto `head` (the hash of the last stored event). */
+export function chainEvents(head: string | null | undefined, events: AuditInput[]): Array<Row & { hash: string }> {
+  let prevHash = head ?? GENESIS;
+  return events.map((e) => {
     const row: Row = {
       at: new Date(),
       actor: e.actor,
@@ -47,11 +45,16 @@ export async function audit(tx: Tx, ...events: AuditInput[]): Promise<void> {
       prevHash,
     };
     const hash = hashEvent(row);
-    rows.push({ ...row, hash });
     prevHash = hash;
-  }
+    return { ...row, hash };
+  });
+}
+
+/** Appends events in order. Call inside the transaction that makes the change. */
+export async function audit(tx: Tx, ...events: AuditInput[]): Promise<void> {
+  const last = await tx.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
   // prevHash is UNIQUE: two writers racing on the same head cannot fork the chain.
-  await tx.auditEvent.createMany({ data: rows });
+  await tx.auditEvent.createMany({ data: chainEvents(last?.hash, events) });
 }
 
 export interface VerifyResult {

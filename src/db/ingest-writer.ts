@@ -5,7 +5,7 @@
 // Everything else (web, review chain, CLI) goes through Prisma. Dates are written in the ISO
 // form the Prisma SQLite adapter writes, so Prisma reads these rows back unchanged.
 import Database from "better-sqlite3";
-import { GENESIS, hashEvent, type AuditInput } from "../audit/audit.js";
+import { chainEvents, type AuditInput } from "../audit/audit.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 
 export const sqliteDate = (d: Date | null | undefined): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
@@ -207,22 +207,8 @@ export class IngestWriter {
 
   /** The same hash chain as audit/audit.ts, for events of the ingest transaction. */
   appendAudit(events: AuditInput[]): void {
-    let prevHash = (this.s.auditHead!.get() as { hash: string } | undefined)?.hash ?? GENESIS;
-    for (const e of events) {
-      const row = {
-        at: new Date(),
-        actor: e.actor,
-        action: e.action,
-        entityType: e.entityType ?? null,
-        entityId: e.entityId == null ? null : String(e.entityId),
-        detail: JSON.stringify(e.detail ?? {}),
-        ip: e.ip ?? null,
-        prevHash,
-      };
-      const hash = hashEvent(row);
-      this.s.auditInsert!.run(sqliteDate(row.at), row.actor, row.action, row.entityType, row.entityId, row.detail, row.ip, row.prevHash, hash);
-      prevHash = hash;
-    }
+    const head = (this.s.auditHead!.get() as { hash: string } | undefined)?.hash;
+    for (const r of chainEvents(head, events)) this.s.auditInsert!.run(sqliteDate(r.at), r.actor, r.action, r.entityType, r.entityId, r.detail, r.ip, r.prevHash, r.hash);
   }
 
   close(): void {

@@ -7,7 +7,7 @@ import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
 import { Maildir } from "../../src/sources/maildir.js";
-import { launchChromium } from "./browser.js";
+import { launchChromium, signIn as signInAs } from "./browser.js";
 
 let t: TestEnv;
 let running: Running;
@@ -26,15 +26,7 @@ afterAll(async () => {
   await t?.app.close();
 });
 
-async function signIn(username: string): Promise<Page> {
-  const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
-  await page.goto(`${running.url}/login`);
-  await page.fill("input[name=username]", username);
-  await page.fill("input[name=password]", "Demo-pass-2026");
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/queue/);
-  return page;
-}
+const signIn = (username: string): Promise<Page> => signInAs(browser, running.url, username, "Demo-pass-2026");
 
 describe("information centre screens", () => {
   it("registers a new address for a unit; the next mail from it is that unit's", async () => {

@@ -6,7 +6,7 @@ import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
 import { Maildir } from "../../src/sources/maildir.js";
-import { launchChromium } from "./browser.js";
+import { launchChromium, signIn as signInAs } from "./browser.js";
 
 const PASSWORD = "Demo-pass-2026";
 let t: TestEnv;
@@ -33,17 +33,7 @@ afterAll(async () => {
   await t?.app.close();
 });
 
-async function signIn(username: string): Promise<Page> {
-  const context = await browser.newContext({ locale: "zh-CN" });
-  const page = await context.newPage();
-  page.on("dialog", (d) => void d.accept());
-  await page.goto(`${running.url}/login`);
-  await page.fill("input[name=username]", username);
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/queue/);
-  return page;
-}
+const signIn = (username: string): Promise<Page> => signInAs(browser, running.url, username, PASSWORD);
 
 async function act(page: Page, action: string, comment?: string) {
   const form = page.locator(`form.action:has(button[data-action=${action}])`);

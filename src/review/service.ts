@@ -161,6 +161,27 @@ export class ReviewService {
     });
   }
 
+  /**
+   * Triage: this draft is the same submission as an earlier one (sent again with other wording,
+   * or by fax and by mail). It is archived as a duplicate of the original, its mail is listed
+   * under the original, and statistics never count it.
+   */
+  async mergeInto(actor: Actor, id: number, version: number, originalId: number, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, actor, id, version);
+      if (!mayAct(actor, "triage", d)) throw new GatewayError(d.status === "triage" ? "FORBIDDEN" : "INVALID_TRANSITION");
+      if (originalId === id) throw new GatewayError("VALIDATION", "不能与自身合并");
+      const original = await tx.draft.findUnique({ where: { id: originalId } });
+      if (!original || !canSee(actor, original)) throw new GatewayError("VALIDATION", `稿件 #${originalId} 不存在或不在您的队列中`);
+      if (original.duplicateOfId != null) throw new GatewayError("VALIDATION", `稿件 #${originalId} 本身已是重复稿件，请并入其原稿 #${original.duplicateOfId}`);
+      await tx.intakeMessage.updateMany({ where: { draftId: id }, data: { draftId: originalId, outcome: "duplicate" } });
+      const updated = await tx.draft.update({ where: { id }, data: { status: "archived", duplicateOfId: originalId, archivedReason: `重复报送，已并入稿件 #${originalId}`, version: { increment: 1 } } });
+      await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
+      await audit(tx, { actor: actorLabel(actor), action: "draft.merge", entityType: "draft", entityId: id, ip, detail: { into: originalId } });
+      return updated;
+    });
+  }
+
   /** Every step of the chain. */
   async act(actor: Actor, id: number, version: number, action: DraftAction, input: { comment?: string }, ip?: string) {
     return this.db.$transaction((tx) => this.actIn(tx, actor, id, version, action, input, { channel: "web", ip }));

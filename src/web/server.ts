@@ -267,6 +267,16 @@ export function createWebApp(app: App) {
     res.redirect(`/drafts/${id}`);
   });
 
+  web.post("/drafts/:id/merge", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    const into = int(String(b.originalId ?? "").replace(/^#/, ""));
+    if (!into) throw new GatewayError("VALIDATION", "请填写原稿编号");
+    await review.mergeInto(req.actor!, id, int(b.version) ?? 0, into, req.ip);
+    req.session.flash = `已作为重复稿件并入 #${into}`;
+    res.redirect(`/drafts/${into}`);
+  });
+
   web.post("/drafts/:id/action", async (req, res) => {
     const b = req.body as Record<string, string>;
     const id = int(req.params.id) ?? 0;

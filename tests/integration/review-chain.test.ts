@@ -7,6 +7,7 @@ import { ReviewService } from "../../src/review/service.js";
 import { verifyAudit } from "../../src/audit/audit.js";
 import type { Actor } from "../../src/domain/roles.js";
 import { Maildir } from "../../src/sources/maildir.js";
+import { statistics } from "../../src/stats/stats.js";
 
 let t: TestEnv;
 let svc: ReviewService;
@@ -126,6 +127,19 @@ describe("review chain", () => {
     expect(versions[1]!.supersedesId).toBe(versions[0]!.id);
     expect(versions[0]!.body).toContain("（已核实）");
     expect(versions[1]!.body).toContain("数字已更正");
+  });
+
+  it("merges a duplicate into its original: archived, its mail under the original, not counted", async () => {
+    new Maildir(t.env.MAILDIR!).deliver(submission({ from: "zdbb@zd-gov.example", subject: "正定县推进事业单位分类改革（传真重发）", body: "11月20日，正定县召开事业单位分类改革推进会（重发）。" }));
+    const [r] = await t.app.maildirIntake().runOnce();
+    const original = await draftByTitle("正定县推进事业单位分类改革");
+    let dup = await t.app.db.draft.findUniqueOrThrow({ where: { id: r!.draftId! } });
+    await expect(svc.mergeInto(as.chengjingfang!, dup.id, dup.version, original.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    dup = await svc.mergeInto(as.niulifeng!, dup.id, dup.version, original.id);
+    expect(dup).toMatchObject({ status: "archived", duplicateOfId: original.id });
+    expect(await t.app.db.intakeMessage.count({ where: { draftId: original.id } })).toBe(2);
+    const stats = await statistics(t.app.db, String(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear()));
+    expect(stats.units.find((u) => u.name === "正定县编办")!.received).toBe(1);
   });
 
   it("keeps an audit trail that detects tampering behind the application's back", async () => {

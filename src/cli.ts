@@ -7,6 +7,8 @@ import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
 import { randomPassword, seedDemoUsers } from "./accounts/users.js";
 import { serve } from "./serve.js";
+import type { IngestResult } from "./pipeline/ingest.js";
+import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 
 async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
   const running = await serve(app);
@@ -19,6 +21,25 @@ async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
   process.once("SIGTERM", stop);
 }
 
+/** One complete pass over an IMAP folder; problems go to stderr and the exit code (75: mailbox busy). */
+async function ingestImap(app: Awaited<ReturnType<typeof createApp>>, url: string, onResult: (r: IngestResult) => void): Promise<IngestResult[]> {
+  const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url, log: (line) => console.error(line) });
+  if (!made.ok) {
+    console.error(made.error);
+    process.exitCode = 2;
+    return [];
+  }
+  const r = await made.intake.runOnce(onResult);
+  if (!r.ok && r.reason === "busy") {
+    console.error(`邮箱 ${redactUrl(url)} 正由另一网关进程（${r.owner ?? "未知"}）收取，本次未收取`);
+    process.exitCode = 75;
+  } else if (!r.ok) {
+    console.error(`收取 ${redactUrl(url)} 失败：${r.error}（已提交的邮件不受影响，下次收取时继续）`);
+    process.exitCode = 1;
+  }
+  return r.results;
+}
+
 const program = new Command();
 program.name("gateway").description("河北省编办 e-mail and fax intake gateway");
 
@@ -26,18 +47,20 @@ program
   .command("ingest")
   .description("ingest what is in the mailbox and exit (one JSON object per message with --json)")
   .option("--maildir <path>", "Maildir to read (default: $MAILDIR or DATA_DIR/maildir)")
+  .option("--imap <url>", "IMAP folder to read: imap://user:pass@host:port/INBOX (default: $IMAP_URL unless --maildir is given)")
   .option("--once", "one pass, then exit", true)
   .option("--json", "print one JSON line per message")
-  .action(async (opts: { maildir?: string; json?: boolean }) => {
+  .action(async (opts: { maildir?: string; imap?: string; json?: boolean }) => {
     const app = await createApp();
     try {
-      const intake = app.maildirIntake(opts.maildir ?? app.config.maildir);
-      const results = await intake.runOnce((r) => {
+      const imapUrl = opts.imap ?? (opts.maildir ? undefined : app.config.imapUrl);
+      const onResult = (r: IngestResult) => {
         if (opts.json) {
           const { messageId, file, outcome, unit, column, division, draftId, title, reason } = r;
           process.stdout.write(JSON.stringify({ messageId, file, outcome, unit, column, division, draftId, title, reason }) + "\n");
         }
-      });
+      };
+      const results = imapUrl ? await ingestImap(app, imapUrl, onResult) : await app.maildirIntake(opts.maildir ?? app.config.maildir).runOnce(onResult);
       if (!opts.json) {
         const counts = new Map<string, number>();
         for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

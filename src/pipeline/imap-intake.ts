@@ -9,6 +9,8 @@
 // already final (crash after commit, before the MOVE) is only moved. A new UIDVALIDITY makes
 // every message new to the ledger: the pipeline's sha256 and content fingerprint turn the ones
 // seen before into `duplicate`, so nothing is skipped and nothing becomes a second draft.
+// A failed message waits in the Failed folder; when the web screen sets its row back to
+// `received` (retry), the next pass reads it from there under its original ledger key.
 //
 // One poller per mailbox across processes: a lease on the Mailbox row (leaseOwner/leaseUntil),
 // taken by a conditional UPDATE, renewed while held, and taken over when it expired or when
@@ -21,8 +23,7 @@ import { sqliteDate } from "../db/ingest-writer.js";
 import { audit } from "../audit/audit.js";
 import { parseMessage } from "../extract/mime.js";
 import { describeError, ImapSource, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
-import type { Ack, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
-import { ackFor, type Outcome } from "./ingest.js";
+import { ackFor, type Ack, type IngestResult, type Outcome, type Pipeline, type SourceMessage } from "./ingest.js";
 
 /** Test seams; neither issues an IMAP command on the intake's connection. */
 export interface ImapIntakeHooks {
@@ -49,7 +50,7 @@ export type RunOnceResult =
   | { ok: false; reason: "error"; error: string; results: IngestResult[] };
 
 /** UIDs per SEARCH-result window: sizes and ledger rows are read for this many at a time. */
-const WINDOW = 1000;
+const WINDOW = 2000;
 
 const ROLE: Record<Ack, FolderRole> = { processed: "processed", failed: "failed", remove: "quarantine" };
 

@@ -2,7 +2,7 @@
 // instance (own config file, loopback, an ephemeral port, passwd-file users, mail in a temp
 // dir), nothing of the machine's own Dovecot touched. Messages are delivered by IMAP APPEND,
 // the way a mail server's delivery agent would put them there for the gateway.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -153,6 +153,8 @@ export class Dovecot {
       `}`,
       // Many test connections in a short time from one address must not be throttled.
       `mail_max_userip_connections = 200`,
+      // Test data only: no fsync per APPEND (a 1,000-message backlog is delivered in seconds).
+      `mail_fsync = never`,
       `service imap {`,
       `  process_limit = 200`,
       `}`,
@@ -166,20 +168,64 @@ export class Dovecot {
     if (!fs.existsSync(DOVECOT_BIN)) throw new Error(`${DOVECOT_BIN} is missing: apt-get install -y dovecot-imapd`);
     if (!this.port) this.port = await freePort();
     this.writeConfig();
-    try {
-      await run(DOVECOT_BIN, ["-c", this.configFile]);
-    } catch (err) {
+    // The master daemonises and keeps inherited descriptors open: no pipes, or waiting for
+    // their end would wait for the daemon's.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(DOVECOT_BIN, ["-c", this.configFile], { stdio: "ignore" });
+      child.once("error", reject);
+      child.once("exit", (c) => resolve(c));
+    });
+    if (code !== 0) {
       const log = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8").slice(-2000) : "";
-      throw new Error(`dovecot failed to start: ${String(err)}\n${log}`);
+      throw new Error(`dovecot failed to start (exit ${code}); log:\n${log}`);
     }
     this.running = true;
     await waitForGreeting(this.port, 15_000);
   }
 
-  /** Stops the master and every process of the instance; open IMAP sessions are cut. */
+  /**
+   * IMAP session processes (one per connection), as `doveadm who` lists them; all users when
+   * `user` is not given.
+   */
+  async sessionPids(user?: string): Promise<number[]> {
+    const { stdout } = await run(DOVEADM_BIN, ["-c", this.configFile, "who", "-1"]).catch(() => ({ stdout: "" }));
+    return stdout
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 3 && f[1] === "imap" && (!user || f[0] === user))
+      .map((f) => Number(f[2]))
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
+  }
+
+  /** Sends a signal to the session processes of `user` (SIGSTOP freezes the server side of a connection). */
+  async signalSessions(user: string, signal: NodeJS.Signals): Promise<number[]> {
+    const pids = await this.sessionPids(user);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone already
+      }
+    }
+    return pids;
+  }
+
+  /**
+   * Stops the instance the way a crash or an operator's stop looks to a client: open sessions
+   * are cut at once (a plain `doveadm stop` lets each imap process finish and flush its current
+   * command first, up to ~10 s), then the master and its services stop.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    for (const pid of await this.sessionPids()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
     await run(DOVEADM_BIN, ["-c", this.configFile, "stop"]).catch(() => undefined);
     await portClosed(this.port, 15_000);
     // The master removes its pid file last: starting again before that fails with "already running".
@@ -217,19 +263,29 @@ export class Dovecot {
     }
   }
 
-  /** APPENDs messages to a folder (created if missing); returns their UIDs. */
-  async append(folder: string, messages: Buffer | Buffer[], user: DovecotUser = this.user): Promise<number[]> {
+  /**
+   * APPENDs messages to a folder (created if missing); returns their UIDs. With `parallel` > 1
+   * several connections deliver at once (UIDs then no longer follow the order of `messages`).
+   */
+  async append(folder: string, messages: Buffer | Buffer[], opts: { user?: DovecotUser; parallel?: number } = {}): Promise<number[]> {
     const list = Array.isArray(messages) ? messages : [messages];
-    return this.with(async (c) => {
-      if (folder.toUpperCase() !== "INBOX") await c.mailboxCreate(folder).catch(() => undefined);
-      const uids: number[] = [];
-      for (const m of list) {
-        const r = await c.append(folder, m);
-        if (!r) throw new Error(`APPEND to ${folder} refused`);
-        if (r.uid != null) uids.push(r.uid);
-      }
-      return uids;
-    }, user);
+    const user = opts.user ?? this.user;
+    if (folder.toUpperCase() !== "INBOX") await this.with((c) => c.mailboxCreate(folder).catch(() => undefined), user);
+    const lanes = Math.max(1, Math.min(opts.parallel ?? 1, list.length));
+    const out: number[][] = await Promise.all(
+      Array.from({ length: lanes }, (_, lane) =>
+        this.with(async (c) => {
+          const uids: number[] = [];
+          for (let i = lane; i < list.length; i += lanes) {
+            const r = await c.append(folder, list[i]!);
+            if (!r) throw new Error(`APPEND to ${folder} refused`);
+            if (r.uid != null) uids.push(r.uid);
+          }
+          return uids;
+        }, user),
+      ),
+    );
+    return out.flat().sort((a, b) => a - b);
   }
 
   /** UIDs of the messages in a folder ([] when the folder does not exist). */

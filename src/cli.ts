@@ -5,7 +5,10 @@ import { createApp } from "./app.js";
 import { verifyAudit } from "./audit/audit.js";
 import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
-import { randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { flushOutbox } from "./notify/outbox.js";
+import { deliverReply } from "./demo/reply.js";
+import { loadConfig } from "./config/index.js";
 import { serve } from "./serve.js";
 import type { IngestResult } from "./pipeline/ingest.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
@@ -19,6 +22,7 @@ async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  return running;
 }
 
 /** One complete pass over an IMAP folder; problems go to stderr and the exit code (75: mailbox busy). */
@@ -141,13 +145,38 @@ program
     const password = process.env.DEMO_PASSWORD ?? randomPassword();
     const users = await seedDemoUsers(app.db, password);
     const maildir = app.maildirIntake().maildir;
-    const fixtures = path.resolve(seedDir, "../../fixtures/mail");
-    const files = fs.readdirSync(fixtures).filter((f) => f.endsWith(".eml")).sort();
-    for (const f of files) maildir.deliver(fs.readFileSync(path.join(fixtures, f)), `.${f.replace(/[^A-Za-z0-9-]/g, "")}`);
-    console.log(`demo data in ${dir}: ${files.length} fixture messages delivered to ${maildir.root}/new`);
+    let delivered = 0;
+    for (const kind of ["mail", "fax"]) {
+      const dirOf = path.resolve(seedDir, "../../fixtures", kind);
+      for (const f of fs.readdirSync(dirOf).filter((f) => f.endsWith(".eml")).sort()) {
+        maildir.deliver(fs.readFileSync(path.join(dirOf, f)), `.${f.replace(/[^A-Za-z0-9-]/g, "")}`);
+        delivered++;
+      }
+    }
+    console.log(`demo data in ${dir}: ${delivered} fixture messages (mail and faxes) delivered to ${maildir.root}/new`);
     console.log(`demo accounts (password for all: ${password}):`);
     for (const u of users) console.log(`  ${u.username.padEnd(14)} ${u.name}\t${u.roles}`);
     await serveUntilSignal(app);
+    // One item already waits for 处长审核, so the outbox holds a request to answer by e-mail.
+    const admin = await loadActor(app.db, (await app.db.user.findUniqueOrThrow({ where: { username: "zhangwenyi" } })).id);
+    const item = await app.db.draft.findFirst({ where: { status: "triage", unitConfirmed: true, columnId: { not: null }, division: { name: "综合处" } }, orderBy: { id: "asc" } });
+    if (admin && item) {
+      await app.review.act(admin, item.id, item.version, "send_for_review", {});
+      await flushOutbox(app.db, app.config);
+      const request = await app.db.outboundMail.findFirst({ where: { kind: "approval_request", draftId: item.id } });
+      if (request?.emlPath)
+        console.log(`\n#${item.id}「${item.title}」awaits 处长审核. Approve it by e-mail as 李英明 would:\n  npm run gateway -- reply ${path.relative(process.cwd(), request.emlPath)} 同意\n`);
+    }
+  });
+
+program
+  .command("reply <request.eml> <text...>")
+  .description("demo: answer an approval request from the outbox as its approver's mail client would, into the intake Maildir")
+  .action(async (file: string, words: string[]) => {
+    const config = loadConfig();
+    const maildir = process.env.MAILDIR ?? (fs.existsSync(path.resolve("data/demo/maildir")) && !process.env.DATA_DIR ? path.resolve("data/demo/maildir") : config.maildir);
+    const name = await deliverReply(file, words.join(" "), maildir);
+    console.log(`reply delivered to ${maildir}/new/${name}; the running gateway applies it within seconds`);
   });
 
 await program.parseAsync(process.argv);

@@ -1,46 +1,59 @@
-// Approve by replying to an e-mail, end to end: the request goes out over real SMTP (captured),
-// replies are composed as mail clients write them and delivered to the intake mailbox, and the
-// poller applies them. A forged, replayed, forwarded or ambiguous reply approves nothing.
+// Approve by replying to an e-mail, end to end with real servers: the request goes out over SMTP
+// (a capturing smtp-server), replies are composed as mail clients write them and delivered to the
+// test Dovecot by IMAP APPEND, and the IMAP poller applies them. A forged, replayed, forwarded or
+// ambiguous reply approves nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { startSmtpCapture, type CapturedMail } from "../support/smtp-capture.js";
 import { loadActor, seedDemoUsers } from "../../src/accounts/users.js";
 import { flushOutbox } from "../../src/notify/outbox.js";
-import { Maildir } from "../../src/sources/maildir.js";
+import { Dovecot } from "../support/dovecot.js";
+import { ImapIntake } from "../../src/pipeline/imap-intake.js";
 import type { Actor } from "../../src/domain/roles.js";
 
 let t: TestEnv;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let maildir: Maildir;
+let dovecot: Dovecot;
+let intake: ImapIntake;
 let admin: Actor;
 let n = 0;
 
 const HEAD = "zhangcaiyan@hebbb.example"; // 张才彦, 事业处处长
 const LEADER = "mayun@hebbb.example"; // 马云, 副主任
 
+const mailbox = { user: "xinxi", pass: "intake-test-pass" };
+
 beforeAll(async () => {
   smtp = await startSmtpCapture();
-  t = await freshApp({ SMTP_URL: smtp.url });
+  dovecot = new Dovecot({ users: [mailbox] });
+  await dovecot.start();
+  t = await freshApp({ SMTP_URL: smtp.url, IMAP_URL: dovecot.url("INBOX", mailbox) });
   await seedDemoUsers(t.app.db, "Demo-pass-2026");
   admin = (await loadActor(t.app.db, (await t.app.db.user.findUniqueOrThrow({ where: { username: "niulifeng" } })).id))!;
-  maildir = new Maildir(t.env.MAILDIR!);
-});
+  const made = ImapIntake.create({ db: t.app.db, pipeline: t.app.pipeline, config: t.app.config, url: t.env.IMAP_URL! });
+  if (!made.ok) throw new Error(made.error);
+  intake = made.intake;
+}, 60_000);
 
 afterAll(async () => {
   await t?.app.close();
   await smtp?.stop();
+  await dovecot?.destroy();
 });
 
+const deliver = (m: Buffer) => dovecot.append("INBOX", m, { user: mailbox });
+
 async function poll() {
-  const results = await t.app.maildirIntake().runOnce();
+  const run = await intake.runOnce();
+  if (!run.ok) throw new Error(`IMAP pass failed: ${run.reason}`);
   await flushOutbox(t.app.db, t.app.config);
-  return results;
+  return run.results;
 }
 
 /** A new 事业处 item sent for 处长审核; returns it with the request mail the head received. */
 async function itemAwaitingHead(important = false): Promise<{ draftId: number; request: CapturedMail }> {
   const i = ++n;
-  maildir.deliver(submission({ from: "zdbb@zd-gov.example", subject: `报送：正定县事业单位分类改革进展（第${i}期）`, body: `第${i}期：正定县推进事业单位分类改革，公益一类事业单位编制核定工作有序开展。` }));
+  await deliver(submission({ from: "zdbb@zd-gov.example", subject: `报送：正定县事业单位分类改革进展（第${i}期）`, body: `第${i}期：正定县推进事业单位分类改革，公益一类事业单位编制核定工作有序开展。` }));
   const [r] = await poll();
   let d = await t.app.db.draft.findUniqueOrThrow({ where: { id: r!.draftId! } });
   if (important) d = await t.app.review.triage(admin, d.id, d.version, { unitId: d.unitId, columnId: d.columnId, divisionId: d.divisionId, important: true });
@@ -94,7 +107,7 @@ function reply(o: ReplyOpts): Buffer {
 }
 
 async function deliverReply(o: ReplyOpts) {
-  maildir.deliver(reply(o));
+  await deliver(reply(o));
   const results = await poll();
   expect(results).toHaveLength(1);
   return results[0]!;

@@ -10,6 +10,9 @@ export interface Mark {
 
 const MARKS: RegExp[] = [
   /(绝密|机密|秘密)\s*[★☆*]\s*(?:\d+\s*(?:年|个月)|长期)?/,
+  // A faxed mark read by OCR: tesseract reads ★ as almost anything (seen: 娘, 大, 食). The level
+  // followed by a period (1年, 6个月, 长期) is the mark's signature; one stray glyph between.
+  /(绝密|机密|秘密)\s*[^\s\d]?\s*(?:\d{1,2}\s*(?:年|个月)|长期)/,
   /密\s*级\s*[:：]\s*(绝密|机密|秘密)/,
   /[【[（(]\s*(绝密|机密|秘密)\s*[】\]）)]/,
 ];

@@ -1,5 +1,5 @@
 // Art. 10: classified material is never stored. Marked documents arrive in the mail body, as a
-// PDF and as a DOCX; afterwards the database file (and its WAL), the data directory, the Maildir
+// PDF, as a DOCX and as a faxed G4 TIFF (read by OCR); afterwards the database file (and its WAL), the data directory, the Maildir
 // and the temp directory are scanned for the classified text — in plain UTF-8 and as the very
 // bytes of the raw message, the PDF and the DOCX (which compress their text) — and nothing is
 // found. Ordinary news about secrecy work goes through as a normal draft.
@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshApp, type TestEnv } from "../helpers.js";
+import { fixturesDir, freshApp, type TestEnv } from "../helpers.js";
 import { Maildir } from "../../src/sources/maildir.js";
 import { launchChromium } from "../e2e/browser.js";
 import { makeDocx } from "../../fixtures/mail/tools/lib.mjs";
@@ -94,6 +94,8 @@ beforeAll(async () => {
   const bodyMail = mail("报送：关于某局机构编制调整的请示", `秘密★1年\n\n关于某局机构编制调整的请示\n\n${secrets.body}。\n\n正定县编办\n2026年11月25日`);
   const pdfMail = mail("报送：请示", "详见附件。", { name: "qingshi.pdf", type: "application/pdf", data: pdf });
   const docxMail = mail("报送：请示", "请审阅附件。", { name: "qingshi.docx", type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data: docx });
+  const tiff = fs.readFileSync(path.join(fixturesDir, "fax/classified/marked-fax-g4.tif"));
+  const faxMail = mail("Fax from 0319-6122380 - 1 page", "传真件见附件。", { name: "fax000000120.tif", type: "image/tiff", data: tiff });
   const news = mail("报送：正定县编办开展保密宣传月活动", "11月20日，正定县编办组织开展保密宣传月活动，学习《保守国家秘密法》，对涉密人员进行培训，强调工作秘密管理要求。\n\n正定县编办\n2026年11月20日");
   const slice = (b: Buffer) => b.subarray(Math.floor(b.length / 2), Math.floor(b.length / 2) + 48);
   needles.push(
@@ -102,9 +104,12 @@ beforeAll(async () => {
     { what: "raw PDF mail", bytes: slice(pdfMail) },
     { what: "PDF bytes", bytes: slice(pdf) },
     { what: "DOCX bytes", bytes: slice(docx) },
+    { what: "TIFF bytes", bytes: slice(tiff) },
+    { what: "raw fax mail", bytes: slice(faxMail) },
+    { what: "faxed text as OCR reads it", bytes: Buffer.from("某局内设机构由九个调整为七个") },
   );
   const md = new Maildir(t.env.MAILDIR!);
-  for (const m of [bodyMail, pdfMail, docxMail, news]) md.deliver(m);
+  for (const m of [bodyMail, pdfMail, docxMail, faxMail, news]) md.deliver(m);
   results = await t.app.maildirIntake().runOnce();
   await queueQuarantineNotices(t.app.db, t.app.config);
   await flushOutbox(t.app.db, t.app.config);
@@ -115,8 +120,9 @@ afterAll(async () => {
 });
 
 describe("classified material (Art. 10)", () => {
-  it("quarantines the marked body, PDF and DOCX, and lets news about secrecy work through", () => {
-    expect(results.map((r) => r.outcome)).toEqual(["quarantined", "quarantined", "quarantined", "draft"]);
+  it("quarantines the marked body, PDF, DOCX and faxed TIFF, and lets news about secrecy work through", () => {
+    expect(results.map((r) => r.outcome)).toEqual(["quarantined", "quarantined", "quarantined", "quarantined", "draft"]);
+    expect(results[3]!.reason).toMatch(/秘密.{0,3}1\s*年/);
     expect(results[0]!.reason).toContain("秘密★1年");
     expect(results[1]!.reason).toContain("机密★5年");
     expect(results[2]!.reason).toContain("密级：秘密");
@@ -124,7 +130,7 @@ describe("classified material (Art. 10)", () => {
 
   it("keeps only the envelope, alerts the info centre and tells the registered sender", async () => {
     const rows = await t.app.db.intakeMessage.findMany({ where: { status: "quarantined" } });
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     for (const r of rows) {
       expect(r.rawPath).toBeNull();
       expect(r.subject).toBeNull();
@@ -132,10 +138,10 @@ describe("classified material (Art. 10)", () => {
       expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.parse(r.quarantine!).where).toBeTruthy();
     }
-    expect(await t.app.db.alert.count({ where: { kind: "quarantine" } })).toBe(3);
+    expect(await t.app.db.alert.count({ where: { kind: "quarantine" } })).toBe(4);
     expect(await t.app.db.draft.count()).toBe(1);
     const notices = await t.app.db.outboundMail.findMany({ where: { kind: "quarantine_notice" } });
-    expect(notices.map((n) => n.toAddress)).toEqual(["zdbb@zd-gov.example", "zdbb@zd-gov.example", "zdbb@zd-gov.example"]);
+    expect(notices.map((n) => n.toAddress)).toEqual(Array(4).fill("zdbb@zd-gov.example"));
     expect(notices[0]!.text).toContain("第十条");
   });
 

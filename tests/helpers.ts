@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createApp, type App } from "../src/app.js";
+import { createApp, type App, type AppOptions } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -23,10 +23,10 @@ export interface TestEnv {
 }
 
 /** A fresh data directory with reference data and the demo unit registry. */
-export async function freshApp(extraEnv: Record<string, string> = {}): Promise<TestEnv> {
+export async function freshApp(extraEnv: Record<string, string> = {}, options: AppOptions = {}): Promise<TestEnv> {
   const dir = tempDir();
   const env = { ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir"), ...extraEnv };
-  const app = await createApp(env);
+  const app = await createApp(env, options);
   await importUnits(app.db, fs.readFileSync(path.join(seedDir, "units.demo.csv"), "utf8"), "test");
   return { dir, env, app };
 }

@@ -10,7 +10,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import iconv from "iconv-lite";
 import { ImapFlow } from "imapflow";
 import { simpleParser } from "mailparser";
 import { createApp } from "../src/app.js";
@@ -18,39 +17,11 @@ import { ImapIntake } from "../src/pipeline/imap-intake.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
 import { serve } from "../src/serve.js";
 import { Dovecot } from "../tests/support/dovecot.js";
+import { benchMessage } from "./messages.js";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
 const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-bench-imap-"));
-const senders = ["xxk@sjz-bb.example", "zdbb@zd-gov.example", "psbb@ps-gov.example", "qabb@qa-gov.example", "wabb@wa-gov.example", "zzbb@zz-gov.example", "unknown@mail163.example"];
-const topics = [
-  ["推进事业单位分类改革", "公益一类事业单位编制核定工作"],
-  ["乡镇机构改革工作进展", "乡镇（街道）综合行政执法改革"],
-  ["开展机构编制监督检查", "专项检查发现的问题整改落实"],
-  ["召开全县机构编制工作会议", "部署下一阶段工作"],
-  ["做好实名制管理工作", "编制实名制管理系统数据核查"],
-];
-
-/** The same kind of mail as bench:ingest: text submissions, a third of them in GBK. */
-function message(i: number, tag = "bench"): Buffer {
-  const [t1, t2] = topics[i % topics.length]!;
-  const body = `${(i % 28) + 1}日，某县编办${t1}，${t2}。会议强调，要提高政治站位，压实工作责任，确保各项任务按期完成。第${i}号。\n`.repeat(4) + "\n某县编办\n2026年11月20日\n";
-  const gbk = i % 3 === 0;
-  const head = [
-    `From: =?UTF-8?B?${Buffer.from("信息员").toString("base64")}?= <${senders[i % senders.length]}>`,
-    "To: xinxi@hebbb.example",
-    `Subject: =?UTF-8?B?${Buffer.from(`报送：${t1}（${tag}${i}）`).toString("base64")}?=`,
-    `Message-ID: <${tag}-${i}@bench.example>`,
-    "Date: Fri, 20 Nov 2026 10:00:00 +0800",
-    "MIME-Version: 1.0",
-    `Content-Type: text/plain; charset=${gbk ? "GBK" : "UTF-8"}`,
-    "Content-Transfer-Encoding: base64",
-    "",
-    "",
-  ].join("\r\n");
-  const bytes = gbk ? iconv.encode(body, "gbk") : Buffer.from(body);
-  return Buffer.concat([Buffer.from(head), Buffer.from(bytes.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n")]);
-}
 
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 const users = { bench: { user: "bench", pass: "bench-secret" }, warm: { user: "warm", pass: "warm-secret" }, live: { user: "live", pass: "live-secret" } };
@@ -59,13 +30,13 @@ await dovecot.start();
 
 try {
   // ───────────── delivery ─────────────
-  const msgs = Array.from({ length: N }, (_, i) => message(i));
+  const msgs = Array.from({ length: N }, (_, i) => benchMessage(i));
   const bytes = msgs.reduce((s, m) => s + m.length, 0);
   let t0 = performance.now();
   await dovecot.append("INBOX", msgs, { user: users.bench, parallel: 8 });
   console.log(`${N} messages, ${(bytes / 1e6).toFixed(1)} MB APPENDed to Dovecot 127.0.0.1:${dovecot.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s (8 connections)`);
   msgs.length = 0;
-  await dovecot.append("INBOX", Array.from({ length: 500 }, (_, i) => message(i, "warm")), { user: users.warm, parallel: 8 });
+  await dovecot.append("INBOX", Array.from({ length: 500 }, (_, i) => benchMessage(i, "warm")), { user: users.warm, parallel: 8 });
 
   // ───────────── end-to-end (first: the process's memory is not yet full of other phases) ─────────────
   const app = await createApp({ ...process.env, DATA_DIR: path.join(dir, "data") });
@@ -156,7 +127,7 @@ try {
   const feeder = await dovecot.client(users.live);
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_MESSAGES; i++) {
-    const r = await feeder.append("INBOX", message(i, "live"));
+    const r = await feeder.append("INBOX", benchMessage(i, "live"));
     const arrived = performance.now();
     const uid = r ? r.uid : undefined;
     if (uid == null) throw new Error("APPEND gave no UID (UIDPLUS expected from Dovecot)");

@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { createApp, type App, type AppOptions } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
+import type { IngestResult } from "../src/pipeline/ingest.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
 export const fixturesDir = path.join(repoRoot, "fixtures");
@@ -38,6 +39,9 @@ export async function gatewayCli(args: string[], env: NodeJS.ProcessEnv): Promis
 export function spawnGateway(args: string[], env: NodeJS.ProcessEnv) {
   return spawn(process.execPath, [path.join(repoRoot, "bin/gateway.mjs"), ...args], { env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
 }
+
+/** One line of `gateway ingest --json`: the pipeline's result without its internal ledger id. */
+export type IngestLine = Omit<IngestResult, "intakeId">;
 
 export function jsonLines<T = Record<string, unknown>>(stdout: string): T[] {
   return stdout.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l) as T);

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission, type TestEnv } from "../helpers.js";
+import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission, type TestEnv, type IngestLine } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
 import { parseImapUrl, uidSet } from "../../src/sources/imap.js";
@@ -25,17 +25,7 @@ const NAMES = ["normal", "killafter", "killbefore", "restart", "uidv", "expunge"
 type Name = (typeof NAMES)[number];
 const USERS: Record<Name, DovecotUser> = Object.fromEntries(NAMES.map((n) => [n, { user: n, pass: `pw-${n}-secret` }])) as Record<Name, DovecotUser>;
 
-interface Line {
-  messageId: string | null;
-  file: string;
-  outcome: string;
-  unit: string | null;
-  column: string | null;
-  division: string | null;
-  draftId: number | null;
-  title: string | null;
-  reason: string;
-}
+type Line = IngestLine;
 
 let dovecot: Dovecot;
 const envs: TestEnv[] = [];
@@ -140,12 +130,12 @@ describe("IMAP intake against a real Dovecot", () => {
     expect(lines).toHaveLength(fixtures.length + 1);
     for (const l of lines) expect(Object.keys(l).sort()).toEqual(["column", "division", "draftId", "file", "messageId", "outcome", "reason", "title", "unit"]);
     for (const [i, e] of fixtures.entries()) {
-      const l = lines.find((x) => x.file.endsWith(`;UID=${uids[i]}`))!;
+      const l = lines.find((x) => x.file?.endsWith(`;UID=${uids[i]}`))!;
       expect(l, e.file).toBeDefined();
       expect({ outcome: l.outcome, unit: l.unit, column: l.column, division: l.division }, e.file).toEqual({ outcome: e.outcome, unit: e.unit, column: e.column, division: e.division });
       if (e.title && e.outcome !== "failed") expect(l.title, e.file).toBe(e.title);
     }
-    expect(lines.find((x) => x.file.endsWith(`;UID=${uids[uids.length - 1]}`))!.outcome).toBe("quarantined");
+    expect(lines.find((x) => x.file?.endsWith(`;UID=${uids[uids.length - 1]}`))!.outcome).toBe("quarantined");
 
     const notFailed = fixtures.filter((e) => e.outcome !== "failed").length;
     expect(await dovecot.count("INBOX", USERS.normal)).toBe(0);

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixturesDir, freshApp, gatewayCli, jsonLines, type TestEnv } from "../helpers.js";
+import { fixturesDir, freshApp, gatewayCli, jsonLines, type TestEnv, type IngestLine } from "../helpers.js";
 import { Maildir } from "../../src/sources/maildir.js";
 
 interface Expected {
@@ -17,17 +17,7 @@ interface Expected {
   documentDate: string | null;
   bodyIncludes: string[];
 }
-interface Line {
-  messageId: string | null;
-  file: string;
-  outcome: string;
-  unit: string | null;
-  column: string | null;
-  division: string | null;
-  draftId: number | null;
-  title: string | null;
-  reason: string;
-}
+type Line = IngestLine;
 
 const mailDir = path.join(fixturesDir, "mail");
 const expected = JSON.parse(fs.readFileSync(path.join(mailDir, "expected.json"), "utf8")) as Expected[];
@@ -41,7 +31,7 @@ beforeAll(async () => {
   for (const e of expected) md.deliver(fs.readFileSync(path.join(mailDir, e.file)), `.${e.file.replace(/\.eml$/, "")}`);
   const { stdout } = await gatewayCli(["ingest", "--maildir", t.env.MAILDIR!, "--once", "--json"], t.env);
   lines = jsonLines<Line>(stdout);
-  for (const l of lines) byFixture.set(expected.find((e) => l.file.includes(`.${e.file.replace(/\.eml$/, "")}.`))!.file, l);
+  for (const l of lines) byFixture.set(expected.find((e) => l.file?.includes(`.${e.file.replace(/\.eml$/, "")}.`))!.file, l);
 }, 120_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
 import { createOcrEngine } from "./extract/ocr.js";
+import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
 import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
@@ -40,7 +41,9 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));
   const ocr = createOcrEngine({ workers: config.ocrWorkers });
-  const pipeline = new Pipeline({ db, writer, ocr, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
+  // The commit thread overlaps SQLite's work with parsing; COMMIT_THREAD=0 commits inline.
+  const committer = config.commitThread ? new ThreadCommitter(config.dbFile) : new InlineCommitter(writer);
+  const pipeline = new Pipeline({ db, writer, committer, ocr, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,
     db,
@@ -50,6 +53,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
     read,
     maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
     async close() {
+      await committer.close();
       writer.close();
       await ocr.close();
       read.close();

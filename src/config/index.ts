@@ -49,6 +49,8 @@ const schema = z.object({
   /** tesseract.js workers; default one per core. */
   OCR_WORKERS: z.coerce.number().int().positive().optional(),
   INGEST_BATCH: int(200),
+  /** 1: commit batches in a worker thread while the next batch is parsed; 0: on the main thread. */
+  COMMIT_THREAD: z.enum(["0", "1"]).default("1"),
   /** Attachment 4: the date by which every unit should have recommended an info officer. */
   OFFICER_DEADLINE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default("2026-12-31"),
   /** Approve by reply: how long a request's token is valid. */
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     ingestBatch: Math.max(1, e.INGEST_BATCH),
+    commitThread: e.COMMIT_THREAD === "1",
     officerDeadline: e.OFFICER_DEADLINE,
     ocrWorkers: e.OCR_WORKERS,
     approvals: { tokenHours: e.APPROVAL_TOKEN_HOURS, dkim: e.APPROVAL_DKIM, trustedAuthservId: e.TRUSTED_AUTHSERV_ID ?? null },

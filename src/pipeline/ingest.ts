@@ -12,10 +12,11 @@ import type { Config } from "../config/index.js";
 import type { Db, Tx } from "../db/client.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { audit, type AuditInput } from "../audit/audit.js";
-import { errorMessage } from "../domain/errors.js";
 import type { BlobStore } from "../util/blobs.js";
 import { loadReference } from "./reference.js";
 import { prepareMessage, type MessageSummary, type Prepared } from "./prepare.js";
+import type { CommitItem } from "./commit.js";
+import type { Committer } from "./committer.js";
 import type { OcrEngine } from "../extract/ocr.js";
 import type { Reference } from "./reference.js";
 
@@ -62,6 +63,22 @@ export interface ReplyHandler {
   handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[] }>;
 }
 
+export interface IngestedBatch {
+  results: IngestResult[];
+  acks: Array<{ msg: SourceMessage; ack: Ack }>;
+}
+
+export interface OpenedBatch {
+  ledger: LedgerEntry[];
+}
+
+export interface PreparedBatch {
+  acks: Array<{ msg: SourceMessage; ack: Ack }>;
+  replies: IngestResult[];
+  bulk: CommitItem[];
+  messages: Map<number, SourceMessage>;
+}
+
 interface LedgerEntry {
   msg: SourceMessage;
   intakeId: number;
@@ -74,6 +91,7 @@ interface LedgerEntry {
 export interface PipelineDeps {
   db: Db;
   writer: IngestWriter;
+  committer: Committer;
   /** OCR for fax scans and scanned PDFs (tesseract.js workers, started on first use). */
   ocr?: OcrEngine;
   config: Config;
@@ -98,25 +116,35 @@ export class Pipeline {
   /**
    * Ingests one batch from one mailbox. Returns a result for every message that was decided in
    * this call, and `acks` for every message whose acknowledgement is due (including messages
-   * decided by an earlier, interrupted run).
+   * decided by an earlier, interrupted run). The three phases below can also be overlapped by a
+   * caller (maildir-intake.ts): open and prepare batch n + 1 while batch n commits.
    */
-  async ingest(mailboxId: number, batch: SourceMessage[]): Promise<{ results: IngestResult[]; acks: Array<{ msg: SourceMessage; ack: Ack }> }> {
-    const writer = this.deps.writer;
+  async ingest(mailboxId: number, batch: SourceMessage[]): Promise<IngestedBatch> {
+    return this.commit(await this.prepare(this.open(mailboxId, batch)));
+  }
+
+  /** Phase 1: the ledger row of every message, before any work on it. */
+  open(mailboxId: number, batch: SourceMessage[]): OpenedBatch {
     const hashes = batch.map((m) => createHash("sha256").update(m.raw).digest("hex"));
-    // The ledger row comes first, before any work on the message.
-    const rows = writer.openLedger(
+    const rows = this.deps.writer.openLedger(
       mailboxId,
       batch.map((m, i) => ({ sourceKey: m.sourceKey, file: m.file, uidValidity: m.uidValidity ?? null, uid: m.uid ?? null, sha256: hashes[i]!, size: m.raw.length })),
     );
-    const ledger: LedgerEntry[] = batch.map((msg, i) => {
-      const row = rows.get(msg.sourceKey)!;
-      const decided = row.status === "received" ? null : ((row.outcome as Outcome | null) ?? "failed");
-      return { msg, intakeId: row.id, sha256: hashes[i]!, decided, attempts: row.attempts };
-    });
+    return {
+      ledger: batch.map((msg, i) => {
+        const row = rows.get(msg.sourceKey)!;
+        const decided = row.status === "received" ? null : ((row.outcome as Outcome | null) ?? "failed");
+        return { msg, intakeId: row.id, sha256: hashes[i]!, decided, attempts: row.attempts };
+      }),
+    };
+  }
+
+  /** Phase 2: everything but the commit — prepare, store blobs, apply replies to our approval requests. */
+  async prepare(opened: OpenedBatch): Promise<PreparedBatch> {
     const ref = await this.reference();
     const acks: Array<{ msg: SourceMessage; ack: Ack }> = [];
     const todo: Array<{ entry: LedgerEntry; prepared: Prepared }> = [];
-    for (const entry of ledger) {
+    for (const entry of opened.ledger) {
       if (entry.decided) {
         acks.push({ msg: entry.msg, ack: ackFor(entry.decided) });
         continue;
@@ -124,33 +152,24 @@ export class Pipeline {
       todo.push({ entry, prepared: await prepareMessage(entry.msg.raw, ref, this.deps.config.limits, this.deps.ocr) });
     }
     this.storeBlobs(todo);
-
-    const results: IngestResult[] = [];
+    const replies: IngestResult[] = [];
     // Replies to our approval requests: their own transaction, atomic with their ledger row.
-    const bulk: typeof todo = [];
+    const bulk: CommitItem[] = [];
     const handler = this.deps.replyHandler;
     for (const item of todo) {
       const p = item.prepared;
       // Auto-replies ("ignored") to our requests are neither submissions nor decisions.
-      if (handler && p.kind === "draft" && handler.matches(p.parsed)) results.push(await this.commitReply(item.entry, p.parsed, handler));
-      else bulk.push(item);
+      if (handler && p.kind === "draft" && handler.matches(p.parsed)) replies.push(await this.commitReply(item.entry, p.parsed, handler));
+      else bulk.push({ entry: { intakeId: item.entry.intakeId, sha256: item.entry.sha256, attempts: item.entry.attempts, file: item.entry.msg.file }, prepared: p });
     }
-    try {
-      results.push(...writer.transaction(() => this.commitBatch(bulk)));
-    } catch (err) {
-      // A fault in the batch commit, not an expected outcome: commit one by one so one bad
-      // message cannot hold back the others, and record the one that fails as failed.
-      for (const item of bulk) {
-        try {
-          results.push(...writer.transaction(() => this.commitBatch([item])));
-        } catch (inner) {
-          const failed: Prepared = { kind: "failed", code: "INTERNAL", error: `内部错误：${errorMessage(inner)}（批量提交：${errorMessage(err)}）` };
-          results.push(...writer.transaction(() => this.commitBatch([{ entry: item.entry, prepared: failed }])));
-        }
-      }
-    }
-    const byIntake = new Map(todo.map((t) => [t.entry.intakeId, t.entry.msg]));
-    for (const r of results) acks.push({ msg: byIntake.get(r.intakeId)!, ack: ackFor(r.outcome) });
+    return { acks, replies, bulk, messages: new Map(todo.map((t) => [t.entry.intakeId, t.entry.msg])) };
+  }
+
+  /** Phase 3: the commit (in the commit thread where there is one); acknowledgements are due only after it. */
+  async commit(b: PreparedBatch): Promise<IngestedBatch> {
+    const results = [...b.replies, ...(await this.deps.committer.commit(b.bulk))];
+    const acks = [...b.acks];
+    for (const r of results) acks.push({ msg: b.messages.get(r.intakeId)!, ack: ackFor(r.outcome) });
     return { results, acks };
   }
 
@@ -182,108 +201,4 @@ export class Pipeline {
     }
   }
 
-  /** Commits decided messages, synchronously inside the writer's transaction. */
-  private commitBatch(todo: Array<{ entry: LedgerEntry; prepared: Prepared }>): IngestResult[] {
-    const w = this.deps.writer;
-    const actor = "system:pipeline";
-    const events: AuditInput[] = [];
-    const now = new Date();
-    const results: IngestResult[] = [];
-    for (const { entry, prepared: p } of todo) {
-      const envelope = { id: entry.intakeId, messageId: p.parsed?.messageId ?? null, fromAddress: p.parsed?.fromAddress ?? null, sentAt: p.parsed?.date ?? null, processedAt: now, attempts: entry.attempts + 1 };
-      const base = { messageId: envelope.messageId, file: entry.msg.file, intakeId: entry.intakeId, unit: null, column: null, division: null, draftId: null, title: null };
-      if (p.kind === "failed") {
-        // The raw bytes are kept so a person can look and retry.
-        w.finaliseLedger({ ...envelope, status: "failed", outcome: "failed", errorCode: p.code, error: p.error, rawPath: entry.sha256 });
-        events.push({ actor, action: "intake.failed", entityType: "intake", entityId: entry.intakeId, detail: { code: p.code, error: p.error } });
-        results.push({ ...base, outcome: "failed", reason: p.error });
-        continue;
-      }
-      if (p.kind === "quarantined") {
-        const reason = `含密级标志「${p.mark.mark}」（${p.mark.where}），按第十条不得存储：已隔离，仅保留信封`;
-        w.finaliseLedger({ ...envelope, status: "quarantined", outcome: "quarantined", quarantine: JSON.stringify(p.mark) });
-        w.insertAlert("quarantine", `来自 ${envelope.fromAddress ?? "未知发件人"} 的邮件含密级标志（${p.mark.where}），已隔离。`);
-        events.push({ actor, action: "intake.quarantined", entityType: "intake", entityId: entry.intakeId, detail: { ...p.mark, from: envelope.fromAddress } });
-        results.push({ ...base, outcome: "quarantined", reason });
-        continue;
-      }
-      const subject = p.parsed.subject.slice(0, 500);
-      if (p.kind === "ignored") {
-        w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "ignored", rawPath: entry.sha256, error: p.reason });
-        events.push({ actor, action: "intake.ignored", entityType: "intake", entityId: entry.intakeId, detail: { reason: p.reason } });
-        results.push({ ...base, outcome: "ignored", reason: p.reason });
-        continue;
-      }
-      const named = { unit: p.unit.unitName, column: p.route.columnName, division: p.route.divisionName, title: p.title };
-      // Exact re-send (same bytes), or the same submission again under a new Message-ID.
-      const sameBytes = w.draftIdBySha(entry.sha256, entry.intakeId);
-      const original = sameBytes ?? w.draftIdByFingerprint(p.fingerprint);
-      if (original != null) {
-        const reason = sameBytes != null ? `与已收邮件完全相同（稿件 #${original}）` : `内容与稿件 #${original} 相同（重复报送）`;
-        w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "duplicate", rawPath: entry.sha256, draftId: original, duplicateOfId: w.firstIntakeOf(original) });
-        events.push({ actor, action: "intake.duplicate", entityType: "draft", entityId: original, detail: { intakeId: entry.intakeId, reason } });
-        results.push({ ...base, ...named, outcome: "duplicate", draftId: original, reason });
-        continue;
-      }
-      const draftId = w.insertDraft(
-        {
-          channel: p.channel,
-          faxNumber: p.faxNumber,
-          title: p.title,
-          body: p.body,
-          titleReason: p.titleReason,
-          bodyReason: p.bodyReason,
-          documentDate: p.date,
-          dateReason: p.dateReason,
-          senderAddress: p.parsed.fromAddress,
-          senderName: p.parsed.fromName,
-          unitId: p.unit.unitId,
-          unitConfirmed: p.unit.confirmed,
-          unitReason: p.unit.reason,
-          columnId: p.route.columnId,
-          columnReason: p.route.columnReason,
-          divisionId: p.route.divisionId,
-          divisionReason: p.route.divisionReason,
-          importantHint: p.route.importantHint,
-          screenNote: p.screenNote,
-          flags: p.flags,
-          fingerprint: p.fingerprint,
-        },
-        now,
-      );
-      w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "draft", rawPath: entry.sha256, draftId });
-      // A recommendation from an identified unit becomes a pending officer record for it.
-      if (p.officer && p.unit.unitId != null) w.insertOfficer(p.unit.unitId, draftId, p.officer);
-      for (const { part, extraction, pageImageShas } of p.parts) {
-        const attachmentId = w.insertAttachment({
-          intakeId: entry.intakeId,
-          partIndex: part.index,
-          filename: part.filename,
-          contentType: part.contentType,
-          size: part.size,
-          sha256: part.sha256,
-          inline: part.inline,
-          contentId: part.contentId,
-          extractMethod: extraction.method,
-          extractStatus: extraction.status,
-          extractError: extraction.error,
-          text: extraction.text || null,
-          confidence: extraction.confidence,
-          pageCount: extraction.pageCount,
-        });
-        for (const pg of extraction.pages) w.insertPage(attachmentId, pg.pageNo, pg.method, pg.confidence, pg.text, pageImageShas?.[pg.pageNo - 1] ?? null);
-      }
-      events.push({
-        actor,
-        action: "intake.draft",
-        entityType: "draft",
-        entityId: draftId,
-        detail: { intakeId: entry.intakeId, unit: named.unit, column: named.column, division: named.division, unitReason: p.unit.reason, columnReason: p.route.columnReason, divisionReason: p.route.divisionReason },
-      });
-      results.push({ ...base, ...named, outcome: "draft", draftId, reason: [p.unit.reason, p.route.columnReason, p.route.divisionReason].join("；") });
-    }
-    if (results.some((r) => r.outcome === "draft")) w.indexNewDrafts();
-    if (events.length) w.appendAudit(events);
-    return results;
-  }
 }

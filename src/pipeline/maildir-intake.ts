@@ -2,7 +2,7 @@
 // of each after its commit.
 import type { Db } from "../db/client.js";
 import { Maildir, type MaildirItem } from "../sources/maildir.js";
-import type { Ack, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
+import type { Ack, IngestedBatch, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
 
 export class MaildirIntake {
   private reconciled = false;
@@ -53,10 +53,9 @@ export class MaildirIntake {
     this.maildir.ensure();
     const due = await this.due(mailboxId);
     const all: IngestResult[] = [];
-    for (let i = 0; i < due.length; i += this.batchSize) {
-      const items = due.slice(i, i + this.batchSize);
+    const read = (from: number): Array<SourceMessage & { item: MaildirItem }> => {
       const batch: Array<SourceMessage & { item: MaildirItem }> = [];
-      for (const item of items) {
+      for (const item of due.slice(from, from + this.batchSize)) {
         let raw: Buffer;
         try {
           raw = this.maildir.read(item);
@@ -66,14 +65,31 @@ export class MaildirIntake {
         }
         batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item, path: this.maildir.pathOf(item) });
       }
-      const { results, acks } = await this.pipeline.ingest(mailboxId, batch);
+      return batch;
+    };
+    const finish = ({ results, acks }: IngestedBatch) => {
       for (const r of results) onResult?.(r);
-      for (const { msg, ack } of acks) this.acknowledge((msg as (typeof batch)[number]).item, ack);
+      // Acknowledged only now: the batch is committed.
+      for (const { msg, ack } of acks) this.acknowledge((msg as SourceMessage & { item: MaildirItem }).item, ack);
       all.push(...results);
+    };
+    // Batch n commits (in the commit thread) while batch n + 1 is prepared here. The next
+    // batch's ledger rows are written before batch n goes to commit, so the two connections do
+    // not wait on each other's write lock.
+    let opened = due.length ? this.pipeline.open(mailboxId, read(0)) : null;
+    let committing: Promise<IngestedBatch> | null = null;
+    for (let i = 0; opened; i += this.batchSize) {
+      const prepared = await this.pipeline.prepare(opened);
+      const next = i + this.batchSize < due.length ? read(i + this.batchSize) : null;
+      if (committing) finish(await committing);
+      opened = next ? this.pipeline.open(mailboxId, next) : null;
+      committing = this.pipeline.commit(prepared);
     }
+    if (committing) finish(await committing);
     await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });
     return all;
   }
+
 
   private acknowledge(item: MaildirItem, ack: Ack): void {
     if (ack === "processed") this.maildir.markSeen(item);

@@ -85,8 +85,10 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
       try {
         const o = await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: limits.ocrDocumentSeconds });
         if (o) {
-          extraction = { ...o, pages: o.pages };
-          pageImages = o.pageImages;
+          // The page images travel beside the extraction (stored as blobs, never cloned to the commit thread).
+          const { pageImages: images, ...rest } = o;
+          extraction = rest;
+          pageImages = images;
         }
       } catch (err) {
         extraction = { ...extraction, status: "failed", error: `OCR 失败：${errorMessage(err)}` };

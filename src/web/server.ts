@@ -66,6 +66,12 @@ const int = (v: unknown): number | undefined => {
 };
 const dateParam = (v: unknown): Date | undefined => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00+08:00`) : undefined);
 
+interface OriginalView {
+  headers: Array<[string, string]>;
+  text: string;
+  html: string | null;
+}
+
 export function sanitizeMailHtml(html: string): string {
   return sanitizeHtml(html, {
     allowedTags: ["p", "br", "div", "span", "b", "strong", "i", "em", "u", "ul", "ol", "li", "table", "thead", "tbody", "tr", "td", "th", "h1", "h2", "h3", "h4", "blockquote", "pre", "hr", "font"],
@@ -206,26 +212,35 @@ export function createWebApp(app: App) {
     res.render("queue.njk", { ...result, tabs, choices, filter, query: q, params: params.toString(), statuses: Object.entries(statusLabel) });
   });
 
+  // The original as shown beside the draft: parsed once per raw message (content-addressed, so a
+  // cached view is never stale) — a fax mail of several megabytes takes a while to parse.
+  const originals = new Map<string, OriginalView>();
+  const originalView = async (sha256: string): Promise<OriginalView> => {
+    const hit = originals.get(sha256);
+    if (hit) return hit;
+    const parsed = await simpleParser(app.blobs.get(sha256), { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: config.limits.htmlChars });
+    const h = (k: string) => parsed.headerLines.find((l) => l.key === k)?.line.replace(/^[^:]*:\s*/, "") ?? "";
+    const view: OriginalView = {
+      headers: [
+        ["发件人", parsed.from?.text ?? ""],
+        ["收件人", Array.isArray(parsed.to) ? parsed.to.map((t) => t.text).join(", ") : (parsed.to?.text ?? "")],
+        ["主题", parsed.subject ?? ""],
+        ["日期", parsed.date ? fmt.format(parsed.date) : h("date")],
+        ["Message-ID", parsed.messageId ?? ""],
+      ],
+      text: parsed.text ?? "",
+      html: typeof parsed.html === "string" ? sanitizeMailHtml(parsed.html) : null,
+    };
+    if (originals.size >= 200) originals.delete(originals.keys().next().value!);
+    originals.set(sha256, view);
+    return view;
+  };
+
   web.get("/drafts/:id", async (req, res) => {
     const { draft, events } = app.read.draftDetail(req.actor!, int(req.params.id) ?? 0);
     const actor = req.actor!;
     const first = draft.intakes[0];
-    let original: { headers: Array<[string, string]>; text: string; html: string | null } | null = null;
-    if (first?.rawPath) {
-      const parsed = await simpleParser(app.blobs.get(first.rawPath), { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: config.limits.htmlChars });
-      const h = (k: string) => parsed.headerLines.find((l) => l.key === k)?.line.replace(/^[^:]*:\s*/, "") ?? "";
-      original = {
-        headers: [
-          ["发件人", parsed.from?.text ?? ""],
-          ["收件人", Array.isArray(parsed.to) ? parsed.to.map((t) => t.text).join(", ") : (parsed.to?.text ?? "")],
-          ["主题", parsed.subject ?? ""],
-          ["日期", parsed.date ? fmt.format(parsed.date) : h("date")],
-          ["Message-ID", parsed.messageId ?? ""],
-        ],
-        text: parsed.text ?? "",
-        html: typeof parsed.html === "string" ? sanitizeMailHtml(parsed.html) : null,
-      };
-    }
+    const original = first?.rawPath ? await originalView(first.rawPath) : null;
     const actions = ACTIONS.filter((a) => canStart(a, draft.status) && mayAct(actor, a, draft));
     const revisions = draft.revisions.map((r, i) => {
       const newer = i === 0 ? { title: draft.title, body: draft.body } : draft.revisions[i - 1]!;

@@ -5,9 +5,7 @@ import type { RuleSet } from "../route/router.js";
 
 export interface Reference {
   units: UnitDirectory;
-  unitNames: Map<number, string>;
   rules: RuleSet;
-  columnNames: Map<number, string>;
 }
 
 export async function loadReference(db: Db): Promise<Reference> {
@@ -27,8 +25,6 @@ export async function loadReference(db: Db): Promise<Reference> {
   const fallback = divisions.find((d) => d.name === "综合处")?.id ?? divisions[0]?.id ?? null;
   return {
     units: { byEmail, byFax },
-    unitNames: new Map(units.map((u) => [u.id, u.name])),
-    columnNames: new Map(columns.map((c) => [c.id, c.name])),
     rules: {
       columns: columns.map((c) => ({
         id: c.id,

@@ -41,8 +41,9 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));
   const ocr = createOcrEngine({ workers: config.ocrWorkers });
-  // The commit thread overlaps SQLite's work with parsing; COMMIT_THREAD=0 commits inline.
-  const committer = config.commitThread ? new ThreadCommitter(config.dbFile) : new InlineCommitter(writer);
+  // The commit thread decides and commits batch n while the main thread extracts batch n + 1;
+  // COMMIT_THREAD=0 does it inline.
+  const committer = config.commitThread ? new ThreadCommitter(config.dbFile, config.blobDir) : new InlineCommitter(writer, blobs);
   const pipeline = new Pipeline({ db, writer, committer, ocr, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,

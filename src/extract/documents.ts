@@ -6,7 +6,7 @@ import { PDFParse } from "pdf-parse";
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
 import type { MimePart } from "./mime.js";
-import { cjkCount, decodeUnknown, normaliseCjkSpacing, tidyText } from "./text.js";
+import { decodeUnknown, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
 
 export interface PageText {
   pageNo: number;
@@ -42,10 +42,6 @@ export function partKind(p: Pick<MimePart, "contentType" | "filename">): PartKin
 }
 
 /** Characters that make a page "have text": CJK, letters and digits, not page markers. */
-export function meaningfulChars(s: string): number {
-  return cjkCount(s) + (s.replace(/--\s*\d+\s*of\s*\d+\s*--/g, "").match(/[A-Za-z0-9]/g)?.length ?? 0);
-}
-
 const result = (r: Partial<PartExtraction> & Pick<PartExtraction, "method">): PartExtraction => {
   const text = r.text ?? "";
   return {

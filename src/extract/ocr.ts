@@ -13,7 +13,8 @@ import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { PDFParse } from "pdf-parse";
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
-import { meaningfulChars, partKind, type PageText, type PartExtraction } from "./documents.js";
+import { partKind, type PageText, type PartExtraction } from "./documents.js";
+import { meaningfulChars } from "./text.js";
 import type { MimePart } from "./mime.js";
 import { normaliseCjkSpacing, tidyText } from "./text.js";
 

@@ -49,3 +49,8 @@ export function htmlToText(html: string): string {
     }),
   );
 }
+
+/** Characters that carry content: CJK, Latin letters and digits (page markers of pdf-parse not counted). */
+export function meaningfulChars(s: string): number {
+  return cjkCount(s) + (s.replace(/--\s*\d+\s*of\s*\d+\s*--/g, "").match(/[A-Za-z0-9]/g)?.length ?? 0);
+}

@@ -1,12 +1,15 @@
-// The commit of a batch: drafts, attachments and pages, the ledger's final state, the search
-// index and the audit chain, in one transaction on an IngestWriter. Pure data in, results out, so
-// it runs the same on the main thread or in the commit thread (commit-thread.ts), which writes
-// batch n while the main thread prepares batch n + 1.
+// The commit side of a batch: decide each extracted message (screen, identify, route, compose),
+// store what may be stored as blobs, then commit drafts, attachments and pages, the ledger's
+// final state, the search index and the audit chain in one transaction on an IngestWriter.
+// Plain data in, results out, so it runs the same on the main thread or in the commit thread
+// (commit-thread.ts), which settles batch n while the main thread extracts batch n + 1.
 import type { AuditInput } from "../audit/audit.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { errorMessage } from "../domain/errors.js";
+import type { BlobStore } from "../util/blobs.js";
 import type { IngestResult } from "./ingest.js";
-import type { Prepared } from "./prepare.js";
+import { decideMessage, type Prepared, type PrepareReference } from "./decide.js";
+import type { Extracted } from "./prepare.js";
 
 /** What the commit needs of a ledger entry (no message bytes). */
 export interface CommitEntry {
@@ -19,6 +22,47 @@ export interface CommitEntry {
 export interface CommitItem {
   entry: CommitEntry;
   prepared: Prepared;
+}
+
+/** A message as it reaches the commit side: its ledger entry, its extraction and its raw bytes. */
+export interface SettleItem {
+  entry: CommitEntry;
+  extracted: Extracted;
+  /** Where the raw message lies on disk (Maildir: hard-linked into the blob store) … */
+  rawPath?: string;
+  /** … or its bytes (IMAP: written to the blob store). */
+  raw?: Buffer;
+}
+
+/** Decides, stores and commits a batch; a message whose decision throws is recorded as failed, not lost. */
+export function settle(w: IngestWriter, blobs: BlobStore, ref: PrepareReference, items: SettleItem[]): IngestResult[] {
+  const todo = items.map((item): CommitItem => {
+    let prepared: Prepared;
+    try {
+      prepared = decideMessage(item.extracted, ref);
+    } catch (err) {
+      prepared = { kind: "failed", code: "INTERNAL", error: `内部错误：${errorMessage(err)}` };
+    }
+    storeBlobs(blobs, item, prepared);
+    return { entry: item.entry, prepared };
+  });
+  return commitWithFallback(w, todo);
+}
+
+/**
+ * Blobs before the commit that refers to them. Nothing of a quarantined message is written
+ * (Art. 10); failed ones keep their raw bytes so a person can look and retry.
+ */
+export function storeBlobs(blobs: BlobStore, item: Pick<SettleItem, "entry" | "rawPath" | "raw">, prepared: Prepared): void {
+  if (prepared.kind === "quarantined") return;
+  if (item.rawPath) blobs.putFile(item.rawPath, item.entry.sha256);
+  else if (item.raw) blobs.put(item.raw, item.entry.sha256);
+  else throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
+  if (prepared.kind === "draft")
+    for (const p of prepared.parts) {
+      blobs.put(p.part.content, p.part.sha256);
+      p.pageImageShas = (p.pageImages ?? []).map((img) => (img.length ? blobs.put(img) : null));
+    }
 }
 
 /** The batch in one transaction; on a fault, one by one, and a message whose own commit fails is recorded as failed. */
@@ -37,13 +81,6 @@ export function commitWithFallback(w: IngestWriter, todo: CommitItem[]): IngestR
     }
     return results;
   }
-}
-
-/** The item as it crosses to the commit thread: part contents and page images are already stored as blobs. */
-export function withoutBytes(item: CommitItem): CommitItem {
-  const p = item.prepared;
-  if (p.kind !== "draft") return item;
-  return { entry: item.entry, prepared: { ...p, parts: p.parts.map((x) => ({ ...x, part: { ...x.part, content: Buffer.alloc(0) }, pageImages: undefined })) } };
 }
 
 /** Commits decided messages, synchronously, inside the caller's transaction on `w`. */

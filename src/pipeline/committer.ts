@@ -1,33 +1,83 @@
-// Where batches are committed: in the commit thread (default; SQLite's work then overlaps the
-// parsing of the next batch on the main thread) or inline on the main thread's writer.
+// Where batches are settled (decided, stored, committed): in the commit thread (default; the
+// decisions and SQLite's work then overlap the extraction of the next batch on the main
+// thread) or inline on the main thread's writer.
 import { Worker } from "node:worker_threads";
 import type { IngestWriter } from "../db/ingest-writer.js";
-import { commitWithFallback, withoutBytes, type CommitItem } from "./commit.js";
+import type { BlobStore } from "../util/blobs.js";
+import { settle, type SettleItem } from "./commit.js";
 import type { IngestResult } from "./ingest.js";
+import type { PrepareReference } from "./prepare.js";
+
+/** Reference data with a version, so that the commit thread receives it only when it changed. */
+export interface VersionedReference {
+  version: number;
+  value: PrepareReference;
+}
 
 export interface Committer {
-  commit(todo: CommitItem[]): Promise<IngestResult[]>;
+  /** Gets ready ahead of the first batch (the thread takes about a second to load its modules). */
+  warm(): void;
+  settle(items: SettleItem[], ref: VersionedReference): Promise<IngestResult[]>;
   close(): Promise<void>;
 }
 
 export class InlineCommitter implements Committer {
-  constructor(private readonly writer: IngestWriter) {}
-  async commit(todo: CommitItem[]) {
-    return commitWithFallback(this.writer, todo);
+  constructor(
+    private readonly writer: IngestWriter,
+    private readonly blobs: BlobStore,
+  ) {}
+  warm() {}
+  async settle(items: SettleItem[], ref: VersionedReference) {
+    return settle(this.writer, this.blobs, ref.value, items);
   }
   async close() {}
+}
+
+/** What the main thread posts per batch; `ref` only when the thread's copy is out of date. */
+export interface SettleRequest {
+  id: number;
+  items: SettleItem[];
+  refVersion: number;
+  ref?: PrepareReference;
+}
+
+/**
+ * A buffer that owns exactly its bytes. Small Node buffers are views into a shared 8 KiB pool,
+ * and a structured clone copies the whole underlying ArrayBuffer, not the view.
+ */
+function own(b: Buffer): Buffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : (new Uint8Array(b) as Buffer);
+}
+
+function forThread(item: SettleItem): SettleItem {
+  const x = item.extracted;
+  const extracted =
+    x.kind === "extracted"
+      ? {
+          ...x,
+          // Header lines stay behind: only the reply stage, on the main thread, reads them.
+          parsed: { ...x.parsed, headers: [] },
+          parts: x.parts.map((p) => ({ ...p, part: { ...p.part, content: own(p.part.content) }, pageImages: p.pageImages?.map(own) })),
+        }
+      : x;
+  return { entry: item.entry, extracted, rawPath: item.rawPath, raw: item.rawPath || !item.raw ? undefined : own(item.raw) };
 }
 
 export class ThreadCommitter implements Committer {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, { resolve(r: IngestResult[]): void; reject(e: Error): void }>();
   private nextId = 1;
+  private sentVersion = -1;
 
-  constructor(private readonly dbFile: string) {}
+  constructor(
+    private readonly dbFile: string,
+    private readonly blobDir: string,
+  ) {}
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL("./commit-thread.mjs", import.meta.url), { workerData: { dbFile: this.dbFile } });
+    const worker = new Worker(new URL("./commit-thread.mjs", import.meta.url), { workerData: { dbFile: this.dbFile, blobDir: this.blobDir } });
+    this.sentVersion = -1;
     worker.on("message", (m: { id: number; results?: IngestResult[]; error?: string }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -37,10 +87,10 @@ export class ThreadCommitter implements Committer {
     });
     const fail = (err: Error) => {
       // Nothing was acknowledged for these batches: their ledger rows stay `received` and the
-      // next pass commits them.
+      // next pass settles them.
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.worker = null;
+      if (this.worker === worker) this.worker = null;
     };
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`commit thread exited (${code})`)));
@@ -48,14 +98,21 @@ export class ThreadCommitter implements Committer {
     return (this.worker = worker);
   }
 
-  commit(todo: CommitItem[]): Promise<IngestResult[]> {
-    if (!todo.length) return Promise.resolve([]);
+  warm(): void {
+    this.start();
+  }
+
+  settle(items: SettleItem[], ref: VersionedReference): Promise<IngestResult[]> {
+    if (!items.length) return Promise.resolve([]);
     const worker = this.start();
     const id = this.nextId++;
+    const request: SettleRequest = { id, items: items.map(forThread), refVersion: ref.version };
+    if (ref.version !== this.sentVersion) request.ref = ref.value;
+    this.sentVersion = ref.version;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, todo: todo.map(withoutBytes) });
+      worker.postMessage(request);
     });
   }
 

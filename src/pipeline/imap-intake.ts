@@ -145,6 +145,7 @@ export class ImapIntake {
     this.account = account;
     this.owner = opts.owner ?? defaultOwner();
     this.log = opts.log ?? (() => undefined);
+    opts.pipeline.warm();
   }
 
   /** An intake for `opts.url`, or the reason the URL is unusable. */

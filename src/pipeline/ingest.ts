@@ -1,6 +1,9 @@
 // The one place that orders the stages:
-//   ledger row → [worker: parse (MIME, limits, charsets) → extract parts → screen (Art. 10) →
-//   identify unit → route column/division → compose title/body/date] → commit → (caller) ack.
+//   open:    ledger row, before any work (main thread)
+//   extract: parse (MIME, limits, charsets) → text of the parts, OCR (main thread)
+//   settle:  screen (Art. 10) → identify unit → route column/division → compose title/body/date
+//            → blobs → commit (commit thread)
+//   then the caller acknowledges.
 //
 // Exactly-once: the ledger row (mailbox, sourceKey) is committed before any work; the draft and
 // the ledger's final status are committed together; the source acknowledges the message only
@@ -14,8 +17,9 @@ import type { IngestWriter } from "../db/ingest-writer.js";
 import { audit, type AuditInput } from "../audit/audit.js";
 import type { BlobStore } from "../util/blobs.js";
 import { loadReference } from "./reference.js";
-import { prepareMessage, type MessageSummary, type Prepared } from "./prepare.js";
-import type { CommitItem } from "./commit.js";
+import { decideMessage } from "./decide.js";
+import { extractMessage, type MessageSummary } from "./prepare.js";
+import { storeBlobs, type SettleItem } from "./commit.js";
 import type { Committer } from "./committer.js";
 import type { OcrEngine } from "../extract/ocr.js";
 import type { Reference } from "./reference.js";
@@ -72,10 +76,10 @@ export interface OpenedBatch {
   ledger: LedgerEntry[];
 }
 
-export interface PreparedBatch {
+export interface ExtractedBatch {
   acks: Array<{ msg: SourceMessage; ack: Ack }>;
   replies: IngestResult[];
-  bulk: CommitItem[];
+  items: SettleItem[];
   messages: Map<number, SourceMessage>;
 }
 
@@ -100,13 +104,23 @@ export interface PipelineDeps {
 }
 
 export class Pipeline {
-  private ref: { value: Reference; at: number } | null = null;
+  private ref: { value: Reference; at: number; version: number } | null = null;
+  private refVersion = 0;
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Units and routing rules, cached between batches; edits in the web screen invalidate it. */
   async reference(): Promise<Reference> {
-    if (!this.ref || Date.now() - this.ref.at > REFERENCE_TTL_MS) this.ref = { value: await loadReference(this.deps.db), at: Date.now() };
-    return this.ref.value;
+    return (await this.versionedReference()).value;
+  }
+
+  private async versionedReference(): Promise<{ value: Reference; version: number }> {
+    if (!this.ref || Date.now() - this.ref.at > REFERENCE_TTL_MS) this.ref = { value: await loadReference(this.deps.db), at: Date.now(), version: ++this.refVersion };
+    return this.ref;
+  }
+
+  /** Called when a source is set up: the commit thread starts loading while the source lists its messages. */
+  warm(): void {
+    this.deps.committer.warm();
   }
 
   invalidateReference(): void {
@@ -117,10 +131,10 @@ export class Pipeline {
    * Ingests one batch from one mailbox. Returns a result for every message that was decided in
    * this call, and `acks` for every message whose acknowledgement is due (including messages
    * decided by an earlier, interrupted run). The three phases below can also be overlapped by a
-   * caller (maildir-intake.ts): open and prepare batch n + 1 while batch n commits.
+   * caller (maildir-intake.ts): open and extract batch n + 1 while batch n settles.
    */
   async ingest(mailboxId: number, batch: SourceMessage[]): Promise<IngestedBatch> {
-    return this.commit(await this.prepare(this.open(mailboxId, batch)));
+    return this.settle(await this.extract(this.open(mailboxId, batch)));
   }
 
   /** Phase 1: the ledger row of every message, before any work on it. */
@@ -139,35 +153,38 @@ export class Pipeline {
     };
   }
 
-  /** Phase 2: everything but the commit — prepare, store blobs, apply replies to our approval requests. */
-  async prepare(opened: OpenedBatch): Promise<PreparedBatch> {
-    const ref = await this.reference();
+  /** Phase 2: parse and extract every message; replies to our approval requests are applied here, in their own transaction. */
+  async extract(opened: OpenedBatch): Promise<ExtractedBatch> {
     const acks: Array<{ msg: SourceMessage; ack: Ack }> = [];
-    const todo: Array<{ entry: LedgerEntry; prepared: Prepared }> = [];
+    const replies: IngestResult[] = [];
+    const items: SettleItem[] = [];
+    const messages = new Map<number, SourceMessage>();
+    const handler = this.deps.replyHandler;
     for (const entry of opened.ledger) {
       if (entry.decided) {
         acks.push({ msg: entry.msg, ack: ackFor(entry.decided) });
         continue;
       }
-      todo.push({ entry, prepared: await prepareMessage(entry.msg.raw, ref, this.deps.config.limits, this.deps.ocr) });
+      messages.set(entry.intakeId, entry.msg);
+      const extracted = await extractMessage(entry.msg.raw, this.deps.config.limits, this.deps.ocr);
+      const item: SettleItem = { entry: { intakeId: entry.intakeId, sha256: entry.sha256, attempts: entry.attempts, file: entry.msg.file }, extracted, rawPath: entry.msg.path, raw: entry.msg.raw };
+      if (handler && extracted.kind === "extracted" && handler.matches(extracted.parsed)) {
+        // Screened like any message first; auto-replies ("ignored") are neither submissions nor decisions.
+        const prepared = decideMessage(extracted, await this.reference());
+        if (prepared.kind === "draft") {
+          storeBlobs(this.deps.blobs, item, prepared);
+          replies.push(await this.commitReply(entry, prepared.parsed, handler));
+          continue;
+        }
+      }
+      items.push(item);
     }
-    this.storeBlobs(todo);
-    const replies: IngestResult[] = [];
-    // Replies to our approval requests: their own transaction, atomic with their ledger row.
-    const bulk: CommitItem[] = [];
-    const handler = this.deps.replyHandler;
-    for (const item of todo) {
-      const p = item.prepared;
-      // Auto-replies ("ignored") to our requests are neither submissions nor decisions.
-      if (handler && p.kind === "draft" && handler.matches(p.parsed)) replies.push(await this.commitReply(item.entry, p.parsed, handler));
-      else bulk.push({ entry: { intakeId: item.entry.intakeId, sha256: item.entry.sha256, attempts: item.entry.attempts, file: item.entry.msg.file }, prepared: p });
-    }
-    return { acks, replies, bulk, messages: new Map(todo.map((t) => [t.entry.intakeId, t.entry.msg])) };
+    return { acks, replies, items, messages };
   }
 
-  /** Phase 3: the commit (in the commit thread where there is one); acknowledgements are due only after it. */
-  async commit(b: PreparedBatch): Promise<IngestedBatch> {
-    const results = [...b.replies, ...(await this.deps.committer.commit(b.bulk))];
+  /** Phase 3: decide, store and commit (in the commit thread where there is one); acknowledgements are due only after it. */
+  async settle(b: ExtractedBatch): Promise<IngestedBatch> {
+    const results = [...b.replies, ...(b.items.length ? await this.deps.committer.settle(b.items, await this.versionedReference()) : [])];
     const acks = [...b.acks];
     for (const r of results) acks.push({ msg: b.messages.get(r.intakeId)!, ack: ackFor(r.outcome) });
     return { results, acks };
@@ -185,20 +202,4 @@ export class Pipeline {
       return { ...base, outcome: "reply" as const, draftId: r.draftId ?? null, reason: r.reason };
     });
   }
-
-  private storeBlobs(todo: Array<{ entry: LedgerEntry; prepared: Prepared }>): void {
-    for (const { entry, prepared } of todo) {
-      // Nothing of a quarantined message is written; failed ones keep their raw bytes so a
-      // person can look and retry.
-      if (prepared.kind === "quarantined") continue;
-      if (entry.msg.path) this.deps.blobs.putFile(entry.msg.path, entry.sha256);
-      else this.deps.blobs.put(entry.msg.raw, entry.sha256);
-      if (prepared.kind === "draft")
-        for (const p of prepared.parts) {
-          this.deps.blobs.put(p.part.content, p.part.sha256);
-          p.pageImageShas = (p.pageImages ?? []).map((img) => (img.length ? this.deps.blobs.put(img) : null));
-        }
-    }
-  }
-
 }

@@ -16,6 +16,7 @@ export class MaildirIntake {
     private readonly batchSize: number,
   ) {
     this.maildir = new Maildir(root);
+    pipeline.warm();
   }
 
   async mailbox(): Promise<number> {
@@ -73,17 +74,17 @@ export class MaildirIntake {
       for (const { msg, ack } of acks) this.acknowledge((msg as SourceMessage & { item: MaildirItem }).item, ack);
       all.push(...results);
     };
-    // Batch n commits (in the commit thread) while batch n + 1 is prepared here. The next
-    // batch's ledger rows are written before batch n goes to commit, so the two connections do
-    // not wait on each other's write lock.
+    // Batch n settles (in the commit thread) while batch n + 1 is extracted here. The next
+    // batch's ledger rows are written before batch n goes to the commit thread, so the two
+    // connections do not wait on each other's write lock.
     let opened = due.length ? this.pipeline.open(mailboxId, read(0)) : null;
     let committing: Promise<IngestedBatch> | null = null;
     for (let i = 0; opened; i += this.batchSize) {
-      const prepared = await this.pipeline.prepare(opened);
+      const extracted = await this.pipeline.extract(opened);
       const next = i + this.batchSize < due.length ? read(i + this.batchSize) : null;
       if (committing) finish(await committing);
       opened = next ? this.pipeline.open(mailboxId, next) : null;
-      committing = this.pipeline.commit(prepared);
+      committing = this.pipeline.settle(extracted);
     }
     if (committing) finish(await committing);
     await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });

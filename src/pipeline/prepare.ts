@@ -1,25 +1,15 @@
-// Stage work that needs no database — parse (MIME, limits, charsets), extract parts, screen
-// (Art. 10), identify the unit, route, compose — as a pure function of the raw bytes and the
-// reference data, returning plain data. It runs on the main thread: a worker-thread pool was
-// measured slower for mail of a few KB on this 2-core machine (message cloning and scheduling
-// cost more than the parse); OCR runs in tesseract.js's own workers.
+// Extraction, the first half of the stage work that needs no database: raw bytes → parsed
+// message and the text of its parts (MIME, limits, charsets, PDF/Word, OCR). It runs on the main
+// thread, with the source; OCR runs in tesseract.js's own workers. The second half, the
+// decisions, is in decide.ts and runs in the commit thread.
 import type { Limits } from "../config/index.js";
 import { errorMessage, GatewayError } from "../domain/errors.js";
-import { extractPart, meaningfulChars, partKind, type PartExtraction } from "../extract/documents.js";
+import { extractPart, partKind, type PartExtraction } from "../extract/documents.js";
 import { parseMessage, type MimePart, type ParsedMessage } from "../extract/mime.js";
-import { identifyByEmail, identifyByFax, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
-import { parseFaxMail } from "../extract/fax.js";
-import { ocrPart, type OcrEngine, type OcrExtraction } from "../extract/ocr.js";
-import { prohibitedTerms, route, type RouteDecision, type RuleSet } from "../route/router.js";
-import { screenClassified, type Mark } from "../screen/classification.js";
-import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
-import { parseRecommendation, type OfficerRecommendation } from "../officers/recommendation-form.js";
+import { ocrPart, type OcrEngine } from "../extract/ocr.js";
+import { decideMessage, type Prepared, type PrepareReference } from "./decide.js";
 
-/** The reference data the decisions need; structured-cloneable (Maps and plain objects). */
-export interface PrepareReference {
-  units: UnitDirectory;
-  rules: RuleSet;
-}
+export type { Prepared, PrepareReference } from "./decide.js";
 
 export interface PreparedPart {
   part: MimePart;
@@ -30,31 +20,6 @@ export interface PreparedPart {
   pageImageShas?: Array<string | null>;
 }
 
-export type Prepared =
-  | { kind: "failed"; code: string; error: string; parsed?: MessageSummary }
-  | { kind: "quarantined"; mark: Mark; parsed: MessageSummary }
-  | { kind: "ignored"; reason: string; parsed: MessageSummary }
-  | {
-      kind: "draft";
-      parsed: MessageSummary;
-      parts: PreparedPart[];
-      unit: UnitMatch;
-      route: RouteDecision;
-      title: string;
-      titleReason: string;
-      body: string;
-      bodyReason: string;
-      date: Date | null;
-      dateReason: string;
-      flags: string[];
-      channel: "email" | "fax";
-      faxNumber: string | null;
-      screenNote: string | null;
-      /** Attachment 4, 信息员推荐表, read from the submission. */
-      officer: OfficerRecommendation | null;
-      fingerprint: string;
-    };
-
 /** What the commit and the reply stage need of a message; the bytes of its parts travel once, in `parts`. */
 export type MessageSummary = Omit<ParsedMessage, "parts" | "html">;
 
@@ -63,8 +28,16 @@ function summary(p: ParsedMessage): MessageSummary {
   return rest;
 }
 
+/** A message as read: parsed, with the text of each part, or why it could not be read. */
+export type Extracted = { kind: "failed"; code: string; error: string } | { kind: "extracted"; parsed: MessageSummary; parts: PreparedPart[] };
+
 /** Everything that needs no database: parse, extract (OCR where an engine is given), screen, identify, route, compose. */
 export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits: Limits, ocr?: OcrEngine): Promise<Prepared> {
+  return decideMessage(await extractMessage(raw, limits, ocr), ref);
+}
+
+/** Parse and extract: subject, addresses and body, then the text of every part (PDF, Word, OCR of scans, forwarded mail). */
+export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngine): Promise<Extracted> {
   let parsed: ParsedMessage;
   try {
     parsed = await parseMessage(raw, limits);
@@ -104,71 +77,5 @@ export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits:
     }
     parts.push({ part, extraction, pageImages });
   }
-
-  // Art. 10 before anything is written beyond the ledger's envelope.
-  const mark = screenClassified({
-    subject: parsed.subject,
-    body: parsed.text,
-    attachments: parts.map((p) => ({ filename: p.part.filename, text: p.extraction.text })),
-  });
-  // A classified message carries nothing onward but its envelope, not even its subject.
-  if (mark) return { kind: "quarantined", mark, parsed: { ...summary(parsed), subject: "", text: "", headers: [] } };
-  if (parsed.automatic) return { kind: "ignored", reason: `自动发送的邮件（${parsed.automatic}），不作为报送`, parsed: summary(parsed) };
-
-  // A fax arrives as mail from the fax server: the unit is the one registered for the sending
-  // fax number (TSI / caller id), never the fax server's address.
-  const fax = parseFaxMail(parsed);
-  const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
-  const forwarded = /^\s*(转发|Fwd?|FW)\s*[:：]/i.test(parsed.subject) || /原始邮件|Original Message|Forwarded message/i.test(parsed.text);
-  const mailText = forwarded ? unwrapForward(parsed.text) : parsed.text;
-  const docTexts = parts.filter((p) => p.extraction.status === "ok" && !p.part.inline).map((p) => p.extraction.text);
-  let body = mailText;
-  let bodyReason = forwarded ? "邮件正文（已去掉转发头）" : "邮件正文";
-  if (fax && docTexts.length) {
-    body = docTexts.join("\n\n");
-    bodyReason = `传真正文（${parts.some((p) => p.extraction.method === "ocr") ? "OCR 识别" : "文本层"}，${fax.pages ?? "?"} 页）`;
-  } else if (docTexts.length && meaningfulChars(mailText) < 120) {
-    body = docTexts.join("\n\n");
-    bodyReason = `邮件正文很短，取附件正文（${docTexts.length} 个附件）`;
-  }
-  const { title, reason: titleReason } = chooseTitle(parsed.subject, [...docTexts, mailText]);
-  const { date, reason: dateReason } = documentDate(body === mailText ? [mailText, ...docTexts] : [...docTexts, mailText]);
-  let decision = route(ref.rules, title, body);
-  const officer = parseRecommendation([...docTexts, mailText].join("\n"));
-  if (officer) {
-    // Attachment 4: recommendations go to the information centre, not to a column.
-    const centre = [...ref.rules.divisions].find(([, name]) => name === "信息中心");
-    decision = { ...decision, columnId: null, columnName: null, columnReason: "信息员推荐表（附件4），不上网发布", divisionId: centre?.[0] ?? decision.divisionId, divisionName: centre?.[1] ?? decision.divisionName, divisionReason: "信息员推荐表按附件4报信息中心" };
-  }
-
-  const flags: string[] = parsed.flags.filter((f) => f === "charset_repaired");
-  if (!unit.confirmed) flags.push("unit_unconfirmed");
-  if (decision.columnId == null && !officer) flags.push("no_column");
-  if (officer) flags.push("officer_recommendation");
-  const lowPages = parts.flatMap((p) => ((p.extraction as Partial<OcrExtraction>).lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
-  if (lowPages.length) flags.push("low_ocr_confidence");
-  if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
-  const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));
-  if (prohibited.length) flags.push("prohibited_content");
-  const screenNote = prohibited.length ? `疑含违禁内容：“${prohibited.slice(0, 5).join("”“")}”。须人工复核后方可发布（第十条）` : null;
-  const sender = unit.unitId != null ? `unit:${unit.unitId}` : `addr:${parsed.fromAddress ?? ""}`;
-  return {
-    kind: "draft",
-    parsed: summary(parsed),
-    parts,
-    unit,
-    route: decision,
-    title,
-    titleReason,
-    body,
-    bodyReason,
-    date,
-    dateReason,
-    flags,
-    channel: fax ? "fax" : "email",
-    faxNumber: fax?.faxNumber ?? null,
-    screenNote: [screenNote, lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null].filter(Boolean).join("\n") || null,
-    officer,
-    fingerprint: fingerprint(sender, title, body),
-  };
+  return { kind: "extracted", parsed: summary(parsed), parts };
 }

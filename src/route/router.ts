@@ -31,34 +31,57 @@ interface Hit {
   points: number;
 }
 
-function makeMatcher(pattern: string, isRegex: boolean): (s: string) => boolean {
+type Tester = (s: string) => boolean;
+
+function makeMatcher(pattern: string, isRegex: boolean): Tester {
   if (!isRegex) return (s) => s.includes(pattern);
   const re = new RegExp(pattern, "u");
   return (s) => re.test(s);
 }
 
-const matcherCache = new Map<string, (s: string) => boolean>();
-function matches(pattern: string, isRegex: boolean, s: string): boolean {
-  const key = `${isRegex ? "r" : "k"}:${pattern}`;
-  let m = matcherCache.get(key);
-  if (!m) matcherCache.set(key, (m = makeMatcher(pattern, isRegex)));
-  return m(s);
+/**
+ * The compiled testers of a rule list, built once per list: the reference data is cached
+ * between batches, and building a cache key per rule and message cost more than the match.
+ */
+const compiled = new WeakMap<ReadonlyArray<{ pattern: string; isRegex: boolean }>, Tester[]>();
+function testers(rules: ReadonlyArray<{ pattern: string; isRegex: boolean }>): Tester[] {
+  let t = compiled.get(rules);
+  if (!t) compiled.set(rules, (t = rules.map((r) => makeMatcher(r.pattern, r.isRegex))));
+  return t;
 }
 
 function score<T extends { pattern: string; isRegex: boolean; weight: number }>(rules: T[], title: string, body: string, key: (r: T) => number) {
   const totals = new Map<number, { points: number; hits: Hit[] }>();
-  for (const r of rules) {
+  const test = testers(rules);
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    const t = test[i]!;
     let hit: Hit | null = null;
-    if (matches(r.pattern, r.isRegex, title)) hit = { pattern: r.pattern, where: "标题", points: r.weight * 3 };
-    else if (matches(r.pattern, r.isRegex, body)) hit = { pattern: r.pattern, where: "正文", points: r.weight };
+    if (t(title)) hit = { pattern: r.pattern, where: "标题", points: r.weight * 3 };
+    else if (t(body)) hit = { pattern: r.pattern, where: "正文", points: r.weight };
     if (!hit) continue;
     const k = key(r);
-    const t = totals.get(k) ?? { points: 0, hits: [] };
-    t.points += hit.points;
-    t.hits.push(hit);
-    totals.set(k, t);
+    const tot = totals.get(k) ?? { points: 0, hits: [] };
+    tot.points += hit.points;
+    tot.hits.push(hit);
+    totals.set(k, tot);
   }
   return totals;
+}
+
+const columnIndexes = new WeakMap<RuleSet["columns"], Map<number, RuleSet["columns"][number]>>();
+function columnIndex(columns: RuleSet["columns"]) {
+  let m = columnIndexes.get(columns);
+  if (!m) columnIndexes.set(columns, (m = new Map(columns.map((c) => [c.id, c]))));
+  return m;
+}
+
+/** The patterns of `rules` found in `text`. */
+function found(rules: ReadonlyArray<{ pattern: string; isRegex: boolean }>, text: string): string[] {
+  const test = testers(rules);
+  const out: string[] = [];
+  for (let i = 0; i < rules.length; i++) if (test[i]!(text)) out.push(rules[i]!.pattern);
+  return out;
 }
 
 function best(totals: Map<number, { points: number; hits: Hit[] }>, among?: Set<number>) {
@@ -77,17 +100,17 @@ const explain = (hits: Hit[]) =>
 
 /** The prohibited patterns found in the item, for the flag and its reason. */
 export function prohibitedTerms(rules: RuleSet, text: string): string[] {
-  return rules.prohibitedRules.filter((r) => matches(r.pattern, r.isRegex, text)).map((r) => r.pattern);
+  return found(rules.prohibitedRules, text);
 }
 
 export function route(rules: RuleSet, title: string, body: string): RouteDecision {
-  const colById = new Map(rules.columns.map((c) => [c.id, c]));
+  const colById = columnIndex(rules.columns);
   const colScores = score(rules.columnRules, title, body, (r) => r.columnId);
   const col = best(colScores);
   const fallback = rules.fallbackDivisionId;
   const fallbackName = fallback != null ? (rules.divisions.get(fallback) ?? null) : null;
 
-  const imp = rules.importanceRules.filter((r) => matches(r.pattern, r.isRegex, title + "\n" + body)).map((r) => r.pattern);
+  const imp = found(rules.importanceRules, `${title}\n${body}`);
   const importantHint = imp.length ? `涉及“${imp.slice(0, 3).join("”“")}”，建议报办领导审核` : null;
 
   if (col.winner == null) {

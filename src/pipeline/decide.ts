@@ -1,0 +1,117 @@
+// The decisions, the second half of the stage work that needs no database: screen (Art. 10),
+// identify the unit, route, compose title/body/date. Synchronous and pure, so it runs in the
+// commit thread beside the commit, and the main thread only extracts: the two cores share the
+// work (measured: a worker pool for parsing alone was slower for mail of a few KB; this seam
+// balances the two threads). Only light modules are imported here: the commit thread loads them.
+import { meaningfulChars } from "../extract/text.js";
+import { parseFaxMail } from "../extract/fax.js";
+import type { OcrExtraction } from "../extract/ocr.js";
+import { identifyByEmail, identifyByFax, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
+import { prohibitedTerms, route, type RouteDecision, type RuleSet } from "../route/router.js";
+import { screenClassified, type Mark } from "../screen/classification.js";
+import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
+import { parseRecommendation, type OfficerRecommendation } from "../officers/recommendation-form.js";
+import type { Extracted, MessageSummary, PreparedPart } from "./prepare.js";
+
+/** The reference data the decisions need; structured-cloneable (Maps and plain objects). */
+export interface PrepareReference {
+  units: UnitDirectory;
+  rules: RuleSet;
+}
+
+export type Prepared =
+  | { kind: "failed"; code: string; error: string; parsed?: MessageSummary }
+  | { kind: "quarantined"; mark: Mark; parsed: MessageSummary }
+  | { kind: "ignored"; reason: string; parsed: MessageSummary }
+  | {
+      kind: "draft";
+      parsed: MessageSummary;
+      parts: PreparedPart[];
+      unit: UnitMatch;
+      route: RouteDecision;
+      title: string;
+      titleReason: string;
+      body: string;
+      bodyReason: string;
+      date: Date | null;
+      dateReason: string;
+      flags: string[];
+      channel: "email" | "fax";
+      faxNumber: string | null;
+      screenNote: string | null;
+      /** Attachment 4, 信息员推荐表, read from the submission. */
+      officer: OfficerRecommendation | null;
+      fingerprint: string;
+    };
+
+/** Screen, identify, route, compose: synchronous and pure, the same on any thread. */
+export function decideMessage(x: Extracted, ref: PrepareReference): Prepared {
+  if (x.kind === "failed") return x;
+  const { parsed, parts } = x;
+  // Art. 10 before anything is written beyond the ledger's envelope.
+  const mark = screenClassified({
+    subject: parsed.subject,
+    body: parsed.text,
+    attachments: parts.map((p) => ({ filename: p.part.filename, text: p.extraction.text })),
+  });
+  // A classified message carries nothing onward but its envelope, not even its subject.
+  if (mark) return { kind: "quarantined", mark, parsed: { ...parsed, subject: "", text: "", headers: [] } };
+  if (parsed.automatic) return { kind: "ignored", reason: `自动发送的邮件（${parsed.automatic}），不作为报送`, parsed };
+
+  // A fax arrives as mail from the fax server: the unit is the one registered for the sending
+  // fax number (TSI / caller id), never the fax server's address.
+  const fax = parseFaxMail(parsed);
+  const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
+  const forwarded = /^\s*(转发|Fwd?|FW)\s*[:：]/i.test(parsed.subject) || /原始邮件|Original Message|Forwarded message/i.test(parsed.text);
+  const mailText = forwarded ? unwrapForward(parsed.text) : parsed.text;
+  const docTexts = parts.filter((p) => p.extraction.status === "ok" && !p.part.inline).map((p) => p.extraction.text);
+  let body = mailText;
+  let bodyReason = forwarded ? "邮件正文（已去掉转发头）" : "邮件正文";
+  if (fax && docTexts.length) {
+    body = docTexts.join("\n\n");
+    bodyReason = `传真正文（${parts.some((p) => p.extraction.method === "ocr") ? "OCR 识别" : "文本层"}，${fax.pages ?? "?"} 页）`;
+  } else if (docTexts.length && meaningfulChars(mailText) < 120) {
+    body = docTexts.join("\n\n");
+    bodyReason = `邮件正文很短，取附件正文（${docTexts.length} 个附件）`;
+  }
+  const { title, reason: titleReason } = chooseTitle(parsed.subject, [...docTexts, mailText]);
+  const { date, reason: dateReason } = documentDate(body === mailText ? [mailText, ...docTexts] : [...docTexts, mailText]);
+  let decision = route(ref.rules, title, body);
+  const officer = parseRecommendation([...docTexts, mailText].join("\n"));
+  if (officer) {
+    // Attachment 4: recommendations go to the information centre, not to a column.
+    const centre = [...ref.rules.divisions].find(([, name]) => name === "信息中心");
+    decision = { ...decision, columnId: null, columnName: null, columnReason: "信息员推荐表（附件4），不上网发布", divisionId: centre?.[0] ?? decision.divisionId, divisionName: centre?.[1] ?? decision.divisionName, divisionReason: "信息员推荐表按附件4报信息中心" };
+  }
+
+  const flags: string[] = parsed.flags.filter((f) => f === "charset_repaired");
+  if (!unit.confirmed) flags.push("unit_unconfirmed");
+  if (decision.columnId == null && !officer) flags.push("no_column");
+  if (officer) flags.push("officer_recommendation");
+  const lowPages = parts.flatMap((p) => ((p.extraction as Partial<OcrExtraction>).lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
+  if (lowPages.length) flags.push("low_ocr_confidence");
+  if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
+  const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));
+  if (prohibited.length) flags.push("prohibited_content");
+  const screenNote = prohibited.length ? `疑含违禁内容：“${prohibited.slice(0, 5).join("”“")}”。须人工复核后方可发布（第十条）` : null;
+  const sender = unit.unitId != null ? `unit:${unit.unitId}` : `addr:${parsed.fromAddress ?? ""}`;
+  return {
+    kind: "draft",
+    parsed,
+    parts,
+    unit,
+    route: decision,
+    title,
+    titleReason,
+    body,
+    bodyReason,
+    date,
+    dateReason,
+    flags,
+    channel: fax ? "fax" : "email",
+    faxNumber: fax?.faxNumber ?? null,
+    screenNote: [screenNote, lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null].filter(Boolean).join("\n") || null,
+    officer,
+    fingerprint: fingerprint(sender, title, body),
+  };
+}

@@ -137,6 +137,9 @@ export class ImapIntake {
   private source: ImapSource | null = null;
   private passDone: Array<() => void> = [];
   private leaseLost = false;
+  private leaseRenewedAt = 0;
+  /** When the per-batch progress (last UID, backlog) was last written for the web screen. */
+  private progressAt = 0;
 
   private constructor(
     private readonly opts: ImapIntakeOptions,
@@ -186,12 +189,16 @@ export class ImapIntake {
       this.owner,
       sqliteDate(now),
     );
-    if (taken === 1) return { ok: true };
+    if (taken === 1) {
+      this.leaseRenewedAt = now.getTime();
+      return { ok: true };
+    }
     const row = await db.mailbox.findUnique({ where: { id }, select: { leaseOwner: true } });
     const holder = row?.leaseOwner ?? null;
     if (holder && ownerIsDeadLocalProcess(holder)) {
       const stolen = await db.$executeRawUnsafe(`UPDATE "Mailbox" SET "leaseOwner" = ?, "leaseUntil" = ? WHERE "id" = ? AND "leaseOwner" = ?`, this.owner, until, id, holder);
       if (stolen === 1) {
+        this.leaseRenewedAt = now.getTime();
         this.log(`imap ${this.name}: lease of ${holder} (process gone) taken over`);
         return { ok: true };
       }
@@ -202,9 +209,20 @@ export class ImapIntake {
   private async renewLease(): Promise<void> {
     if (this.leaseLost) throw new LeaseLost();
     const id = await this.mailbox();
-    const until = sqliteDate(new Date(Date.now() + this.cfg.leaseSeconds * 1000));
+    const now = Date.now();
+    const until = sqliteDate(new Date(now + this.cfg.leaseSeconds * 1000));
     const n = await this.opts.db.$executeRawUnsafe(`UPDATE "Mailbox" SET "leaseUntil" = ? WHERE "id" = ? AND "leaseOwner" = ?`, until, id, this.owner);
     if (n !== 1) throw new LeaseLost();
+    this.leaseRenewedAt = now;
+  }
+
+  /**
+   * Between batches: a lost lease stops the pass; the lease itself is renewed once a sixth of it
+   * has passed (the pass's timer renews it as well), not for every batch.
+   */
+  private async keepLease(): Promise<void> {
+    if (this.leaseLost) throw new LeaseLost();
+    if (Date.now() - this.leaseRenewedAt > (this.cfg.leaseSeconds * 1000) / 6) await this.renewLease();
   }
 
   async releaseLease(): Promise<void> {
@@ -337,37 +355,58 @@ export class ImapIntake {
   }
 
   /**
-   * Ingests one fetched batch of the held folder and starts its MOVEs (returned, not awaited:
-   * Dovecot moves while the next batch is parsed). `inFailed`: the batch is retried from the
+   * Ingests batches of the held folder, overlapped: batch k + 1 streams in from the server and
+   * batch k is parsed here while batch k − 1 settles in the commit thread, and each batch is
+   * moved (the MOVEs started, not awaited: Dovecot moves while later batches are parsed) as soon
+   * as it is committed. imapflow runs the commands in order, and no command is issued from
+   * inside a FETCH iteration (each FETCH is collected on its own). `inFailed`: retried from the
    * Failed folder, where a message that fails again simply stays.
    */
-  private async ingestFetched(src: ImapSource, uidValidity: bigint, { batch, fetched }: Fetched, onResult: ((r: IngestResult) => void) | undefined, inFailed: boolean, backlog: number): Promise<{ results: IngestResult[]; missing: Item[]; move: Promise<number> }> {
-    const byUid = new Map(batch.map((m) => [m.uid, m]));
-    const got = new Set(fetched.map((f) => f.uid));
-    const missing = batch.filter((m) => !got.has(m.uid)); // expunged by someone meanwhile
-    if (!fetched.length) return { results: [], missing, move: Promise.resolve(0) };
-    const msgs: Array<SourceMessage & { item: Item }> = fetched.map((f) => {
-      const item = byUid.get(f.uid)!;
-      return { sourceKey: item.sourceKey, file: item.file, uidValidity: item.ledgerUidValidity, uid: item.ledgerUid, raw: f.source, item };
-    });
+  private async ingestBatches(src: ImapSource, uidValidity: bigint, list: Item[][], onResult: ((r: IngestResult) => void) | undefined, inFailed: boolean, backlog: { n: number }): Promise<{ results: IngestResult[]; moves: Array<Promise<number>> }> {
     const mailboxId = await this.mailbox();
-    // The pipeline opens the ledger with INSERT OR IGNORE: a row recorded without its bytes gets
-    // its sha256 here, or re-sends of the same bytes would not be recognised by it.
-    for (const m of msgs)
-      if (m.item.unhashed)
-        await this.opts.db.intakeMessage.updateMany({ where: { mailboxId, sourceKey: m.sourceKey }, data: { sha256: createHash("sha256").update(m.raw).digest("hex"), size: m.raw.length } });
-    const { results, acks } = await this.opts.pipeline.ingest(mailboxId, msgs);
-    // Committed: reported before the MOVE, as the Maildir intake does.
-    for (const r of results) onResult?.(r);
-    const moves = new Map<FolderRole, Item[]>();
-    for (const { msg, ack } of acks) {
-      if (inFailed && ack === "failed") continue;
-      moves.set(ROLE[ack], [...(moves.get(ROLE[ack]) ?? []), (msg as (typeof msgs)[number]).item]);
-    }
-    if (!inFailed) await this.status({ lastUid: Math.max(...msgs.map((m) => m.item.uid)), backlog });
-    const move = this.moveAll(src, moves, uidValidity);
-    move.catch(() => undefined);
-    return { results, missing, move };
+    const all: IngestResult[] = [];
+    const moves: Array<Promise<number>> = [];
+    let k = 0;
+    let fetching = list.length ? this.fetchBatch(src, list[0]!) : null;
+    const next = async (): Promise<Array<SourceMessage & { item: Item }> | null> => {
+      if (!fetching) return null;
+      await this.keepLease();
+      const { batch, fetched } = await fetching;
+      fetching = ++k < list.length ? this.fetchBatch(src, list[k]!) : null;
+      backlog.n -= batch.length;
+      // A UID missing from the FETCH was expunged by someone meanwhile: nothing to do.
+      const byUid = new Map(batch.map((m) => [m.uid, m]));
+      const msgs = fetched.map((f) => {
+        const item = byUid.get(f.uid)!;
+        return { sourceKey: item.sourceKey, file: item.file, uidValidity: item.ledgerUidValidity, uid: item.ledgerUid, raw: f.source, item };
+      });
+      // The pipeline opens the ledger with INSERT OR IGNORE: a row recorded without its bytes gets
+      // its sha256 here, or re-sends of the same bytes would not be recognised by it.
+      for (const m of msgs)
+        if (m.item.unhashed)
+          await this.opts.db.intakeMessage.updateMany({ where: { mailboxId, sourceKey: m.sourceKey }, data: { sha256: createHash("sha256").update(m.raw).digest("hex"), size: m.raw.length } });
+      return msgs;
+    };
+    await this.opts.pipeline.run(mailboxId, next, async ({ results, acks }) => {
+      // Committed: reported before the MOVE, as the Maildir intake does.
+      for (const r of results) onResult?.(r);
+      all.push(...results);
+      const byRole = new Map<FolderRole, Item[]>();
+      const items = acks.map(({ msg, ack }) => ({ item: (msg as SourceMessage & { item: Item }).item, ack }));
+      for (const { item, ack } of items) {
+        if (inFailed && ack === "failed") continue;
+        byRole.set(ROLE[ack], [...(byRole.get(ROLE[ack]) ?? []), item]);
+      }
+      // Progress for the web screen, at most once a second (the pass writes its final state).
+      if (!inFailed && items.length && Date.now() - this.progressAt > 1000) {
+        this.progressAt = Date.now();
+        await this.status({ lastUid: Math.max(...items.map((m) => m.item.uid)), backlog: Math.max(0, backlog.n) });
+      }
+      const move = this.moveAll(src, byRole, uidValidity);
+      move.catch(() => undefined);
+      moves.push(move);
+    });
+    return { results: all, moves };
   }
 
   /**
@@ -397,12 +436,12 @@ export class ImapIntake {
       await this.checkUidValidity(uidValidity, src.folderPath("failed"));
       const uids = await src.allUids();
       await this.opts.hooks?.afterSearch?.(uids);
-      let backlog = uids.length;
-      await this.status({ connected: true, backlog });
+      const backlog = { n: uids.length };
+      await this.status({ connected: true, backlog: backlog.n });
       for (const window of chunks(uids, WINDOW)) {
         await this.renewLease();
         const metas = await src.sizes(window); // a UID expunged meanwhile is simply absent
-        backlog -= window.length - metas.length;
+        backlog.n -= window.length - metas.length;
         const items: Item[] = metas.map((m) => ({ ...m, sourceKey: sourceKeyOf(uidValidity, m.uid), file: this.fileOf(folder, uidValidity, m.uid), ledgerUid: m.uid, ledgerUidValidity: uidValidity }));
         const ledger = await this.ledgerStatus(items.map((m) => m.sourceKey));
         const decided = new Map<FolderRole, Item[]>();
@@ -419,30 +458,17 @@ export class ImapIntake {
         }
         const n = await this.moveAll(src, decided, uidValidity);
         moved += n;
-        backlog -= n;
+        backlog.n -= n;
         if (oversized.length) {
           const results = await this.recordOversized(src, oversized);
           for (const r of results) onResult?.(r);
           all.push(...results);
           moved += await this.moveAll(src, new Map([["failed", oversized]]), uidValidity);
-          backlog -= oversized.length;
+          backlog.n -= oversized.length;
         }
-        // Batch k+1 streams in while batch k is parsed and committed, and batch k is moved while
-        // k+1 is: Dovecot works on the other core. imapflow runs the commands in order, and no
-        // command is issued from inside a FETCH iteration (each FETCH is collected on its own).
-        const list = [...batches(todo, config.ingestBatch, this.cfg.batchBytes)];
-        const pendingMoves: Array<Promise<number>> = [];
-        let next = list.length ? this.fetchBatch(src, list[0]!) : null;
-        for (let i = 0; i < list.length; i++) {
-          await this.renewLease();
-          const got = await next!;
-          next = i + 1 < list.length ? this.fetchBatch(src, list[i + 1]!) : null;
-          backlog -= got.batch.length;
-          const r = await this.ingestFetched(src, uidValidity, got, onResult, false, Math.max(0, backlog));
-          all.push(...r.results);
-          pendingMoves.push(r.move);
-        }
-        for (const n of await Promise.all(pendingMoves)) moved += n;
+        const r = await this.ingestBatches(src, uidValidity, [...batches(todo, config.ingestBatch, this.cfg.batchBytes)], onResult, false, backlog);
+        all.push(...r.results);
+        for (const n of await Promise.all(r.moves)) moved += n;
       }
     });
     const retried = await this.retryFailed(src, onResult);
@@ -497,12 +523,9 @@ export class ImapIntake {
         all.push(...results);
       }
       const todo = present.filter((m) => m.size <= this.opts.config.limits.messageBytes);
-      for (const batch of batches(todo, this.opts.config.ingestBatch, this.cfg.batchBytes)) {
-        await this.renewLease();
-        const r = await this.ingestFetched(src, sel.uidValidity, await this.fetchBatch(src, batch), onResult, true, 0);
-        all.push(...r.results);
-        moved += await r.move;
-      }
+      const r = await this.ingestBatches(src, sel.uidValidity, [...batches(todo, this.opts.config.ingestBatch, this.cfg.batchBytes)], onResult, true, { n: 0 });
+      all.push(...r.results);
+      for (const n of await Promise.all(r.moves)) moved += n;
     }, failedPath);
     return { results: all, moved };
   }

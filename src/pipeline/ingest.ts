@@ -130,11 +130,38 @@ export class Pipeline {
   /**
    * Ingests one batch from one mailbox. Returns a result for every message that was decided in
    * this call, and `acks` for every message whose acknowledgement is due (including messages
-   * decided by an earlier, interrupted run). The three phases below can also be overlapped by a
-   * caller (maildir-intake.ts): open and extract batch n + 1 while batch n settles.
+   * decided by an earlier, interrupted run). `run` overlaps the phases of successive batches.
    */
   async ingest(mailboxId: number, batch: SourceMessage[]): Promise<IngestedBatch> {
     return this.settle(await this.extract(this.open(mailboxId, batch)));
+  }
+
+  /**
+   * Runs a source's batches through the three phases with the commit side one batch behind:
+   * while batch n settles in the commit thread, batch n + 1 is opened and extracted here.
+   * `next` gives the next batch (null: no more); `done` receives every settled batch, in
+   * order, before the next batch goes to the commit thread. The next batch's ledger rows are
+   * written before that, too, so the two connections never wait for each other's write lock.
+   */
+  async run(mailboxId: number, next: () => Promise<SourceMessage[] | null>, done: (b: IngestedBatch) => Promise<void> | void): Promise<void> {
+    let batch = await next();
+    let opened = batch ? this.open(mailboxId, batch) : null;
+    let settling: Promise<IngestedBatch> | null = null;
+    try {
+      while (opened) {
+        const extracted = await this.extract(opened);
+        batch = await next();
+        if (settling) await done(await settling);
+        settling = null;
+        opened = batch ? this.open(mailboxId, batch) : null;
+        settling = this.settle(extracted);
+      }
+      if (settling) await done(await settling);
+    } catch (err) {
+      // What was committed is acknowledged before the error goes up; the rest stays `received`.
+      if (settling) await settling.then(done, () => undefined);
+      throw err;
+    }
   }
 
   /** Phase 1: the ledger row of every message, before any work on it. */

@@ -54,43 +54,32 @@ export class MaildirIntake {
     this.maildir.ensure();
     const due = await this.due(mailboxId);
     const all: IngestResult[] = [];
-    const read = (from: number): Array<SourceMessage & { item: MaildirItem }> => {
+    let from = 0;
+    // The next batch of files, read now (a file moved by a concurrent run is skipped).
+    const next = async (): Promise<Array<SourceMessage & { item: MaildirItem }> | null> => {
+      if (from >= due.length) return null;
       const batch: Array<SourceMessage & { item: MaildirItem }> = [];
-      for (const item of due.slice(from, from + this.batchSize)) {
+      for (const item of due.slice(from, (from += this.batchSize))) {
         let raw: Buffer;
         try {
           raw = this.maildir.read(item);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // moved by a concurrent run
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
           throw err;
         }
         batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item, path: this.maildir.pathOf(item) });
       }
       return batch;
     };
-    const finish = ({ results, acks }: IngestedBatch) => {
+    await this.pipeline.run(mailboxId, next, ({ results, acks }: IngestedBatch) => {
       for (const r of results) onResult?.(r);
       // Acknowledged only now: the batch is committed.
       for (const { msg, ack } of acks) this.acknowledge((msg as SourceMessage & { item: MaildirItem }).item, ack);
       all.push(...results);
-    };
-    // Batch n settles (in the commit thread) while batch n + 1 is extracted here. The next
-    // batch's ledger rows are written before batch n goes to the commit thread, so the two
-    // connections do not wait on each other's write lock.
-    let opened = due.length ? this.pipeline.open(mailboxId, read(0)) : null;
-    let committing: Promise<IngestedBatch> | null = null;
-    for (let i = 0; opened; i += this.batchSize) {
-      const extracted = await this.pipeline.extract(opened);
-      const next = i + this.batchSize < due.length ? read(i + this.batchSize) : null;
-      if (committing) finish(await committing);
-      opened = next ? this.pipeline.open(mailboxId, next) : null;
-      committing = this.pipeline.settle(extracted);
-    }
-    if (committing) finish(await committing);
+    });
     await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });
     return all;
   }
-
 
   private acknowledge(item: MaildirItem, ack: Ack): void {
     if (ack === "processed") this.maildir.markSeen(item);

@@ -107,6 +107,7 @@ export class IngestWriter {
         `INSERT OR IGNORE INTO IntakeMessage (mailboxId, sourceKey, file, uidValidity, uid, sha256, size, status, attempts, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', 0, ?)`,
       ),
       ledgerGet: p(`SELECT id, sourceKey, status, outcome, attempts FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
+      ledgerStatus: p(`SELECT status, outcome FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
       ledgerFinal: p(
         `UPDATE IntakeMessage SET status = ?, outcome = ?, messageId = ?, fromAddress = ?, subject = ?, sentAt = ?, processedAt = ?, attempts = ?, rawPath = ?, draftId = ?, duplicateOfId = ?, errorCode = ?, error = ?, quarantine = ? WHERE id = ?`,
       ),
@@ -147,6 +148,16 @@ export class IngestWriter {
       }
     }).immediate();
     return rows;
+  }
+
+  /** The ledger state of the keys the ledger knows (one indexed lookup each; keys it does not know are absent). */
+  ledgerStatus(mailboxId: number, keys: string[]): Map<string, { status: string; outcome: string | null }> {
+    const out = new Map<string, { status: string; outcome: string | null }>();
+    for (const key of keys) {
+      const row = this.s.ledgerStatus!.get(mailboxId, key) as { status: string; outcome: string | null } | undefined;
+      if (row) out.set(key, row);
+    }
+    return out;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front: no upgrade deadlock). */

@@ -52,6 +52,13 @@ export type RunOnceResult =
 /** UIDs per SEARCH-result window: sizes and ledger rows are read for this many at a time. */
 const WINDOW = 2000;
 
+/**
+ * Messages up to this size are not asked for their size one by one (a FETCH RFC822.SIZE per
+ * message cost a tenth of the pass): a batch counts each as this many bytes, which still
+ * bounds a batch's memory (200 × 64 KiB); larger ones are found by SEARCH LARGER.
+ */
+const LARGE_BYTES = 64 * 1024;
+
 const ROLE: Record<Ack, FolderRole> = { processed: "processed", failed: "failed", remove: "quarantine" };
 
 interface Fetched {
@@ -274,16 +281,6 @@ export class ImapIntake {
     this.log(`imap ${this.name}: UIDVALIDITY ${old} → ${uidValidity}, full rescan`);
   }
 
-  private async ledgerStatus(keys: string[]): Promise<Map<string, { status: string; outcome: string | null }>> {
-    const id = await this.mailbox();
-    const out = new Map<string, { status: string; outcome: string | null }>();
-    for (const part of chunks(keys, 500)) {
-      const rows = await this.opts.db.intakeMessage.findMany({ where: { mailboxId: id, sourceKey: { in: part } }, select: { sourceKey: true, status: true, outcome: true } });
-      for (const r of rows) out.set(r.sourceKey, { status: r.status, outcome: r.outcome });
-    }
-    return out;
-  }
-
   private fileOf(folder: string, uidValidity: bigint, uid: number): string {
     return `${folder};UIDVALIDITY=${uidValidity}/;UID=${uid}`;
   }
@@ -362,17 +359,21 @@ export class ImapIntake {
    * inside a FETCH iteration (each FETCH is collected on its own). `inFailed`: retried from the
    * Failed folder, where a message that fails again simply stays.
    */
-  private async ingestBatches(src: ImapSource, uidValidity: bigint, list: Item[][], onResult: ((r: IngestResult) => void) | undefined, inFailed: boolean, backlog: { n: number }): Promise<{ results: IngestResult[]; moves: Array<Promise<number>> }> {
+  private async ingestBatches(src: ImapSource, uidValidity: bigint, source: AsyncIterable<Item[]> | Iterable<Item[]>, onResult: ((r: IngestResult) => void) | undefined, inFailed: boolean, backlog: { n: number }): Promise<{ results: IngestResult[]; moves: Array<Promise<number>> }> {
     const mailboxId = await this.mailbox();
     const all: IngestResult[] = [];
     const moves: Array<Promise<number>> = [];
-    let k = 0;
-    let fetching = list.length ? this.fetchBatch(src, list[0]!) : null;
+    const it = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as AsyncIterator<Item[]> | Iterator<Item[]>;
+    const pull = async (): Promise<Promise<Fetched> | null> => {
+      const r = await it.next();
+      return r.done ? null : this.fetchBatch(src, r.value);
+    };
+    let fetching = await pull();
     const next = async (): Promise<Array<SourceMessage & { item: Item }> | null> => {
       if (!fetching) return null;
       await this.keepLease();
       const { batch, fetched } = await fetching;
-      fetching = ++k < list.length ? this.fetchBatch(src, list[k]!) : null;
+      fetching = await pull();
       backlog.n -= batch.length;
       // A UID missing from the FETCH was expunged by someone meanwhile: nothing to do.
       const byUid = new Map(batch.map((m) => [m.uid, m]));
@@ -426,9 +427,6 @@ export class ImapIntake {
   }
 
   private async passLeased(src: ImapSource, onResult: ((r: IngestResult) => void) | undefined): Promise<{ results: IngestResult[]; moved: number }> {
-    const { config } = this.opts;
-    const cap = config.limits.messageBytes;
-    const folder = this.account.folder;
     const all: IngestResult[] = [];
     let moved = 0;
     await src.withFolder(async (sel) => {
@@ -438,44 +436,62 @@ export class ImapIntake {
       await this.opts.hooks?.afterSearch?.(uids);
       const backlog = { n: uids.length };
       await this.status({ connected: true, backlog: backlog.n });
-      for (const window of chunks(uids, WINDOW)) {
-        await this.renewLease();
-        const metas = await src.sizes(window); // a UID expunged meanwhile is simply absent
-        backlog.n -= window.length - metas.length;
-        const items: Item[] = metas.map((m) => ({ ...m, sourceKey: sourceKeyOf(uidValidity, m.uid), file: this.fileOf(folder, uidValidity, m.uid), ledgerUid: m.uid, ledgerUidValidity: uidValidity }));
-        const ledger = await this.ledgerStatus(items.map((m) => m.sourceKey));
-        const decided = new Map<FolderRole, Item[]>();
-        const oversized: Item[] = [];
-        const todo: Item[] = [];
-        for (const m of items) {
-          const row = ledger.get(m.sourceKey);
-          if (row && row.status !== "received") {
-            // Committed by an earlier run that stopped before the MOVE: only the move is left.
-            const role = ROLE[ackFor((row.outcome as Outcome | null) ?? "failed")];
-            decided.set(role, [...(decided.get(role) ?? []), m]);
-          } else if (m.size > cap) oversized.push(m);
-          else todo.push(m);
-        }
-        const n = await this.moveAll(src, decided, uidValidity);
-        moved += n;
-        backlog.n -= n;
-        if (oversized.length) {
-          const results = await this.recordOversized(src, oversized);
-          for (const r of results) onResult?.(r);
-          all.push(...results);
-          moved += await this.moveAll(src, new Map([["failed", oversized]]), uidValidity);
-          backlog.n -= oversized.length;
-        }
-        const r = await this.ingestBatches(src, uidValidity, [...batches(todo, config.ingestBatch, this.cfg.batchBytes)], onResult, false, backlog);
-        all.push(...r.results);
-        for (const n of await Promise.all(r.moves)) moved += n;
-      }
+      // Messages over LARGE_BYTES, found by one SEARCH: only their sizes are fetched (for the
+      // cap and the bytes of a batch); any other message counts as LARGE_BYTES in a batch.
+      const large = new Set(await src.uidsLarger(LARGE_BYTES));
+      const pass = { backlog, moved: 0, results: all, onResult };
+      const r = await this.ingestBatches(src, uidValidity, this.due(src, uidValidity, uids, large, pass), onResult, false, backlog);
+      moved += pass.moved;
+      all.push(...r.results);
+      for (const n of await Promise.all(r.moves)) moved += n;
     });
     const retried = await this.retryFailed(src, onResult);
     all.push(...retried.results);
     moved += retried.moved;
     await this.status({ connected: true, lastPollAt: new Date(), backlog: 0, lastError: null });
     return { results: all, moved };
+  }
+
+  /**
+   * The batches of a pass, window by window as they are pulled: the ledger of the next window
+   * is read and its already-decided messages moved while the batches before it still settle.
+   */
+  private async *due(src: ImapSource, uidValidity: bigint, uids: number[], large: Set<number>, pass: { backlog: { n: number }; moved: number; results: IngestResult[]; onResult?: (r: IngestResult) => void }): AsyncGenerator<Item[]> {
+    const { config } = this.opts;
+    const folder = this.account.folder;
+    const { backlog } = pass;
+    for (const window of chunks(uids, WINDOW)) {
+      await this.keepLease();
+      const sizes = new Map((await src.sizes(window.filter((u) => large.has(u)))).map((m) => [m.uid, m.size]));
+      const items: Item[] = window
+        .filter((uid) => !large.has(uid) || sizes.has(uid)) // a large UID without a size was expunged meanwhile
+        .map((uid) => ({ uid, size: sizes.get(uid) ?? LARGE_BYTES, sourceKey: sourceKeyOf(uidValidity, uid), file: this.fileOf(folder, uidValidity, uid), ledgerUid: uid, ledgerUidValidity: uidValidity }));
+      backlog.n -= window.length - items.length;
+      const ledger = this.opts.pipeline.ledgerStatus(await this.mailbox(), items.map((m) => m.sourceKey));
+      const decided = new Map<FolderRole, Item[]>();
+      const oversized: Item[] = [];
+      const todo: Item[] = [];
+      for (const m of items) {
+        const row = ledger.get(m.sourceKey);
+        if (row && row.status !== "received") {
+          // Committed by an earlier run that stopped before the MOVE: only the move is left.
+          const role = ROLE[ackFor((row.outcome as Outcome | null) ?? "failed")];
+          decided.set(role, [...(decided.get(role) ?? []), m]);
+        } else if (m.size > config.limits.messageBytes) oversized.push(m);
+        else todo.push(m);
+      }
+      const n = await this.moveAll(src, decided, uidValidity);
+      pass.moved += n;
+      backlog.n -= n;
+      if (oversized.length) {
+        const results = await this.recordOversized(src, oversized);
+        for (const r of results) pass.onResult?.(r);
+        pass.results.push(...results);
+        pass.moved += await this.moveAll(src, new Map([["failed", oversized]]), uidValidity);
+        backlog.n -= oversized.length;
+      }
+      yield* batches(todo, config.ingestBatch, this.cfg.batchBytes);
+    }
   }
 
   /**

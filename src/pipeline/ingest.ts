@@ -164,6 +164,11 @@ export class Pipeline {
     }
   }
 
+  /** What the ledger says of these source keys (a source decides from it what is due). */
+  ledgerStatus(mailboxId: number, keys: string[]): Map<string, { status: string; outcome: string | null }> {
+    return this.deps.writer.ledgerStatus(mailboxId, keys);
+  }
+
   /** Phase 1: the ledger row of every message, before any work on it. */
   open(mailboxId: number, batch: SourceMessage[]): OpenedBatch {
     const hashes = batch.map((m) => createHash("sha256").update(m.raw).digest("hex"));

@@ -33,15 +33,10 @@ export class MaildirIntake {
   private async due(mailboxId: number): Promise<MaildirItem[]> {
     const all = this.maildir.list();
     const candidates = this.reconciled ? all.filter((i) => !i.seen) : all;
-    const final = new Map<string, string>();
-    for (let i = 0; i < candidates.length; i += 500) {
-      const keys = candidates.slice(i, i + 500).map((c) => c.sourceKey);
-      const rows = await this.db.intakeMessage.findMany({ where: { mailboxId, sourceKey: { in: keys } }, select: { sourceKey: true, status: true } });
-      for (const r of rows) final.set(r.sourceKey, r.status);
-    }
+    const final = this.pipeline.ledgerStatus(mailboxId, candidates.map((c) => c.sourceKey));
     this.reconciled = true;
     return candidates.filter((c) => {
-      const status = final.get(c.sourceKey);
+      const status = final.get(c.sourceKey)?.status;
       if (status === undefined || status === "received") return true; // new, or interrupted mid-way
       if (status === "failed") return c.dir === "new"; // decided, only the move is left
       return !c.seen; // done/quarantined but not acknowledged yet

@@ -301,6 +301,13 @@ export class ImapSource {
     return [...r].sort((a, b) => a - b);
   }
 
+  /** UIDs in the held folder of messages larger than `bytes` (SEARCH LARGER: the sizes come from the server's index). */
+  async uidsLarger(bytes: number): Promise<number[]> {
+    const r = await this.c.search({ larger: bytes }, { uid: true });
+    if (!Array.isArray(r)) throw new Error(`文件夹「${this.selectedPath}」的 UID SEARCH LARGER 被服务器拒绝`);
+    return r;
+  }
+
   /** UIDs in the held folder with this Message-ID (locating a message when COPYUID was not given). */
   async uidsByMessageId(messageId: string): Promise<number[]> {
     const r = await this.c.search({ header: { "message-id": messageId } }, { uid: true });

@@ -20,6 +20,7 @@ import { Dovecot } from "../tests/support/dovecot.js";
 import { benchMessage } from "./messages.js";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
+const WARM = 2000;
 const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-bench-imap-"));
 
@@ -36,7 +37,7 @@ try {
   await dovecot.append("INBOX", msgs, { user: users.bench, parallel: 8 });
   console.log(`${N} messages, ${(bytes / 1e6).toFixed(1)} MB APPENDed to Dovecot 127.0.0.1:${dovecot.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s (8 connections)`);
   msgs.length = 0;
-  await dovecot.append("INBOX", Array.from({ length: 500 }, (_, i) => benchMessage(i, "warm")), { user: users.warm, parallel: 8 });
+  await dovecot.append("INBOX", Array.from({ length: WARM }, (_, i) => benchMessage(i, "warm")), { user: users.warm, parallel: 8 });
 
   // ───────────── end-to-end (first: the process's memory is not yet full of other phases) ─────────────
   const app = await createApp({ ...process.env, DATA_DIR: path.join(dir, "data") });
@@ -46,7 +47,8 @@ try {
     if (!made.ok) throw new Error(made.error);
     return made.intake;
   };
-  // Warm-up on another mailbox of 500, so that no side is measured with a cold JIT.
+  // Warm-up on another mailbox of 2,000 (as bench:ingest), so that no side is measured with a
+  // cold JIT: after 500, V8 was still optimising (and deoptimising) ~250 functions in the run.
   const warm = await intakeOf(users.warm).runOnce();
   if (!warm.ok) throw new Error("warm-up run failed");
   const rssStart = process.memoryUsage.rss();

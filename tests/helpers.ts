@@ -2,19 +2,19 @@
 // and the real CLI as a child process. Nothing is mocked: real SQLite files, real Maildirs.
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createApp, type App, type AppOptions } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
 import type { IngestResult } from "../src/pipeline/ingest.js";
+import { testTmp } from "./support/global-setup.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
 export const fixturesDir = path.join(repoRoot, "fixtures");
 const run = promisify(execFile);
 
 export function tempDir(prefix = "gw-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return fs.mkdtempSync(path.join(testTmp(), prefix));
 }
 
 export interface TestEnv {

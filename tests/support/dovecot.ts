@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ImapFlow } from "imapflow";
+import { testTmp } from "./global-setup.js";
 
 const run = promisify(execFile);
 
@@ -86,7 +87,7 @@ export class Dovecot {
   private running = false;
 
   constructor(private readonly opts: DovecotOptions = {}) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-dovecot-"));
+    this.dir = fs.mkdtempSync(path.join(testTmp(), "gw-dovecot-"));
     // mkdtemp makes 0700 dirs: Dovecot's login and mail processes run as other users and must
     // be able to walk into the instance's folders.
     fs.chmodSync(this.dir, 0o755);

@@ -112,6 +112,12 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** Batches of at most `count` messages and `bytes` bytes (at least one message each). */
 function* batches<T extends MessageMeta>(items: T[], count: number, bytes: number): Generator<T[]> {
   let cur: T[] = [];
@@ -396,7 +402,7 @@ export class ImapIntake {
       const items = acks.map(({ msg, ack }) => ({ item: (msg as SourceMessage & { item: Item }).item, ack }));
       for (const { item, ack } of items) {
         if (inFailed && ack === "failed") continue;
-        byRole.set(ROLE[ack], [...(byRole.get(ROLE[ack]) ?? []), item]);
+        addTo(byRole, ROLE[ack], item);
       }
       // Progress for the web screen, at most once a second (the pass writes its final state).
       if (!inFailed && items.length && Date.now() - this.progressAt > 1000) {
@@ -476,7 +482,7 @@ export class ImapIntake {
         if (row && row.status !== "received") {
           // Committed by an earlier run that stopped before the MOVE: only the move is left.
           const role = ROLE[ackFor((row.outcome as Outcome | null) ?? "failed")];
-          decided.set(role, [...(decided.get(role) ?? []), m]);
+          addTo(decided, role, m);
         } else if (m.size > config.limits.messageBytes) oversized.push(m);
         else todo.push(m);
       }

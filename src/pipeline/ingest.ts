@@ -147,19 +147,26 @@ export class Pipeline {
     let batch = await next();
     let opened = batch ? this.open(mailboxId, batch) : null;
     let settling: Promise<IngestedBatch> | null = null;
+    /** Hands the settled batch to `done`, once: a `done` that throws is not called again for it. */
+    const finish = async () => {
+      const s = settling;
+      settling = null;
+      if (s) await done(await s);
+    };
     try {
       while (opened) {
         const extracted = await this.extract(opened);
         batch = await next();
-        if (settling) await done(await settling);
-        settling = null;
+        await finish();
         opened = batch ? this.open(mailboxId, batch) : null;
         settling = this.settle(extracted);
+        // Awaited by the next finish(); a failure meanwhile is not an unhandled rejection.
+        settling.catch(() => undefined);
       }
-      if (settling) await done(await settling);
+      await finish();
     } catch (err) {
       // What was committed is acknowledged before the error goes up; the rest stays `received`.
-      if (settling) await settling.then(done, () => undefined);
+      await finish().catch(() => undefined);
       throw err;
     }
   }

@@ -2,6 +2,7 @@
 // thread (COMMIT_THREAD=0). Both must decide and store exactly the same: the fixtures go
 // through each, and every result, draft, attachment and blob is compared. Then the thread
 // must see reference data edited after it started (it receives a new version of it).
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,5 +99,41 @@ describe("commit thread and inline commit", () => {
     md.deliver(submission({ from: address, subject: "报送：乡镇机构改革工作进展", body: "我县乡镇（街道）综合行政执法改革稳步推进。\n\n某县编办\n2026年11月25日" }));
     const [after] = await threaded.app.maildirIntake().runOnce();
     expect(after).toMatchObject({ outcome: "draft", unit: unit.name });
+  });
+});
+
+describe("a batch the commit thread cannot settle", () => {
+  it("stays `received` and unacknowledged, the batches before it are kept, and a rerun ingests each message once", async () => {
+    const t = await freshApp({ COMMIT_THREAD: "1", INGEST_BATCH: "5" });
+    try {
+      const md = new Maildir(t.env.MAILDIR!);
+      const mails = Array.from({ length: 12 }, (_, i) =>
+        submission({ from: "zdbb@zd-gov.example", subject: `报送：乡镇机构改革工作进展（${i + 1}）`, body: `第${i + 1}期：我县乡镇（街道）综合行政执法改革稳步推进。\n\n正定县编办\n2026年11月2${i % 10}日` }),
+      );
+      for (const m of mails) md.deliver(m);
+      // The blob directory the 7th message (second batch) needs is a file: its blob cannot be written.
+      const sha = createHash("sha256").update(mails[6]!).digest("hex");
+      const blocker = path.dirname(t.app.blobs.pathOf(sha));
+      fs.mkdirSync(path.dirname(blocker), { recursive: true });
+      fs.writeFileSync(blocker, "not a directory");
+
+      const seen: IngestResult[] = [];
+      await expect(t.app.maildirIntake().runOnce((r) => seen.push(r))).rejects.toThrow();
+      expect(seen.map((r) => r.outcome)).toEqual(["draft", "draft", "draft", "draft", "draft"]);
+      expect(await t.app.db.draft.count()).toBe(5);
+      expect(await t.app.db.intakeMessage.count({ where: { status: "received" } })).toBeGreaterThanOrEqual(5);
+      const listed = md.list();
+      expect(listed.filter((i) => i.seen)).toHaveLength(5);
+      expect(listed.filter((i) => i.dir === "new")).toHaveLength(7);
+
+      fs.rmSync(blocker);
+      const rerun = await t.app.maildirIntake().runOnce();
+      expect(rerun.map((r) => r.outcome)).toEqual(Array(7).fill("draft"));
+      expect(await t.app.db.draft.count()).toBe(12);
+      expect(await t.app.db.intakeMessage.count({ where: { status: "received" } })).toBe(0);
+      expect(md.list().every((i) => i.seen)).toBe(true);
+    } finally {
+      await t.app.close();
+    }
   });
 });

@@ -35,8 +35,8 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = await openDb(config.dbFile);
   if ((await db.division.count()) === 0) await seedReference(db);
-  const blobs = new BlobStore(config.blobDir);
   const writer = new IngestWriter(config.dbFile);
+  const blobs = new BlobStore(config.blobDir, (sha) => writer.packEntry(sha));
   const review = new ReviewService(db);
   const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));

@@ -7,6 +7,7 @@
 import Database from "better-sqlite3";
 import { chainEvents, type AuditInput } from "../audit/audit.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
+import type { PackEntry } from "../util/blobs.js";
 
 export const sqliteDate = (d: Date | null | undefined): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
 
@@ -108,6 +109,8 @@ export class IngestWriter {
       ),
       ledgerGet: p(`SELECT id, sourceKey, status, outcome, attempts FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
       ledgerStatus: p(`SELECT status, outcome FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
+      packGet: p(`SELECT sha256, pack, "offset", length FROM BlobPack WHERE sha256 = ?`),
+      packInsert: p(`INSERT OR IGNORE INTO BlobPack (sha256, pack, "offset", length) VALUES (?, ?, ?, ?)`),
       ledgerFinal: p(
         `UPDATE IntakeMessage SET status = ?, outcome = ?, messageId = ?, fromAddress = ?, subject = ?, sentAt = ?, processedAt = ?, attempts = ?, rawPath = ?, draftId = ?, duplicateOfId = ?, errorCode = ?, error = ?, quarantine = ? WHERE id = ?`,
       ),
@@ -158,6 +161,19 @@ export class IngestWriter {
       if (row) out.set(key, row);
     }
     return out;
+  }
+
+  /** Where a packed blob lies (see util/blobs.ts), or null. */
+  packEntry(sha256: string): PackEntry | null {
+    return (this.s.packGet!.get(sha256) as PackEntry | undefined) ?? null;
+  }
+
+  /** Records a new pack's entries, in a transaction of their own: the pack file is written already. */
+  indexPack(entries: PackEntry[]): void {
+    if (!entries.length) return;
+    this.transaction(() => {
+      for (const e of entries) this.s.packInsert!.run(e.sha256, e.pack, e.offset, e.length);
+    });
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front: no upgrade deadlock). */

@@ -11,7 +11,7 @@ import type { PrepareReference } from "./prepare.js";
 
 const { dbFile, blobDir } = workerData as { dbFile: string; blobDir: string };
 const writer = new IngestWriter(dbFile);
-const blobs = new BlobStore(blobDir);
+const blobs = new BlobStore(blobDir, (sha) => writer.packEntry(sha));
 let ref: { version: number; value: PrepareReference } | null = null;
 
 /** Buffers arrive as plain Uint8Arrays; make them Buffers again (no copy). */

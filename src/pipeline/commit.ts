@@ -43,21 +43,25 @@ export function settle(w: IngestWriter, blobs: BlobStore, ref: PrepareReference,
     } catch (err) {
       prepared = { kind: "failed", code: "INTERNAL", error: `内部错误：${errorMessage(err)}` };
     }
-    storeBlobs(blobs, item, prepared);
     return { entry: item.entry, prepared };
   });
+  // Raw messages that came as bytes (IMAP): one pack file for the batch, not a file each.
+  const stored = items.filter((item, i) => todo[i]!.prepared.kind !== "quarantined");
+  w.indexPack(blobs.putPack(stored.filter((item) => !item.rawPath && item.raw).map((item) => ({ sha256: item.entry.sha256, content: item.raw! }))));
+  items.forEach((item, i) => storeBlobs(blobs, item.rawPath ? item : { entry: item.entry }, todo[i]!.prepared));
   return commitWithFallback(w, todo);
 }
 
 /**
  * Blobs before the commit that refers to them. Nothing of a quarantined message is written
- * (Art. 10); failed ones keep their raw bytes so a person can look and retry.
+ * (Art. 10); failed ones keep their raw bytes so a person can look and retry. The raw message
+ * is linked (`rawPath`), written (`raw`), or already packed (neither).
  */
 export function storeBlobs(blobs: BlobStore, item: Pick<SettleItem, "entry" | "rawPath" | "raw">, prepared: Prepared): void {
   if (prepared.kind === "quarantined") return;
   if (item.rawPath) blobs.putFile(item.rawPath, item.entry.sha256);
   else if (item.raw) blobs.put(item.raw, item.entry.sha256);
-  else throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
+  else if (!blobs.has(item.entry.sha256)) throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
   if (prepared.kind === "draft")
     for (const p of prepared.parts) {
       blobs.put(p.part.content, p.part.sha256);

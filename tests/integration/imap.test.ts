@@ -152,6 +152,15 @@ describe("IMAP intake against a real Dovecot", () => {
     expect(row.sourceKey).toBe(`${mb.uidValidity}:${uids[0]}`);
     expect(row.uidValidity).toBe(mb.uidValidity);
     await expectConsistent(t);
+    // The originals are kept, in pack files (one per batch, not one file per message), and read
+    // back byte for byte; nothing of the classified message is stored.
+    for (const r of await t.app.db.intakeMessage.findMany({ where: { outcome: { not: "quarantined" } } })) {
+      expect(createHash("sha256").update(t.app.blobs.get(r.sha256)).digest("hex")).toBe(r.sha256);
+      expect(fs.existsSync(t.app.blobs.pathOf(r.sha256))).toBe(false);
+    }
+    const quarantined = await t.app.db.intakeMessage.findFirstOrThrow({ where: { outcome: "quarantined" } });
+    expect(t.app.blobs.has(quarantined.sha256)).toBe(false);
+    expect(await t.app.db.blobPack.count()).toBe(await t.app.db.intakeMessage.count({ where: { outcome: { not: "quarantined" } } }));
 
     // Nothing left to do: a second run reports nothing and creates nothing.
     const again = await intakeFor(t).runOnce();

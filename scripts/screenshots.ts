@@ -51,4 +51,5 @@ await m.screenshot({ path: path.join(out, "phone-queue.png"), fullPage: false })
 await browser.close();
 await running.stop();
 await app.close();
+fs.rmSync(dir, { recursive: true, force: true });
 console.log(`screenshots in ${out}`);

@@ -45,28 +45,38 @@ export function settle(w: IngestWriter, blobs: BlobStore, ref: PrepareReference,
     }
     return { entry: item.entry, prepared };
   });
-  // Raw messages that came as bytes (IMAP): one pack file for the batch, not a file each.
-  const stored = items.filter((item, i) => todo[i]!.prepared.kind !== "quarantined");
-  w.indexPack(blobs.putPack(stored.filter((item) => !item.rawPath && item.raw).map((item) => ({ sha256: item.entry.sha256, content: item.raw! }))));
-  items.forEach((item, i) => storeBlobs(blobs, item.rawPath ? item : { entry: item.entry }, todo[i]!.prepared));
+  // Nothing of a quarantined message is written (Art. 10); failed ones keep their raw bytes so a
+  // person can look and retry. Raw messages that came as bytes (IMAP) go into one pack file for
+  // the batch, not a file each; Maildir files are linked.
+  const kept = items.map((item, i) => ({ item, prepared: todo[i]!.prepared })).filter((x) => x.prepared.kind !== "quarantined");
+  const bytes = kept.filter((x) => !x.item.rawPath).map(({ item }) => {
+    if (!item.raw) throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
+    return { sha256: item.entry.sha256, content: item.raw };
+  });
+  w.indexPack(blobs.putPack(bytes));
+  for (const { item, prepared } of kept) {
+    if (item.rawPath) blobs.putFile(item.rawPath, item.entry.sha256);
+    storeParts(blobs, prepared);
+  }
   return commitWithFallback(w, todo);
 }
 
-/**
- * Blobs before the commit that refers to them. Nothing of a quarantined message is written
- * (Art. 10); failed ones keep their raw bytes so a person can look and retry. The raw message
- * is linked (`rawPath`), written (`raw`), or already packed (neither).
- */
+/** Blobs of a single message, before the commit that refers to them (the reply stage; see settle). */
 export function storeBlobs(blobs: BlobStore, item: Pick<SettleItem, "entry" | "rawPath" | "raw">, prepared: Prepared): void {
   if (prepared.kind === "quarantined") return;
   if (item.rawPath) blobs.putFile(item.rawPath, item.entry.sha256);
   else if (item.raw) blobs.put(item.raw, item.entry.sha256);
-  else if (!blobs.has(item.entry.sha256)) throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
-  if (prepared.kind === "draft")
-    for (const p of prepared.parts) {
-      blobs.put(p.part.content, p.part.sha256);
-      p.pageImageShas = (p.pageImages ?? []).map((img) => (img.length ? blobs.put(img) : null));
-    }
+  else throw new Error(`intake #${item.entry.intakeId}: no raw message to store`);
+  storeParts(blobs, prepared);
+}
+
+/** Attachments and OCR page images of a draft. */
+function storeParts(blobs: BlobStore, prepared: Prepared): void {
+  if (prepared.kind !== "draft") return;
+  for (const p of prepared.parts) {
+    blobs.put(p.part.content, p.part.sha256);
+    p.pageImageShas = (p.pageImages ?? []).map((img) => (img.length ? blobs.put(img) : null));
+  }
 }
 
 /** The batch in one transaction; on a fault, one by one, and a message whose own commit fails is recorded as failed. */

@@ -96,7 +96,9 @@ export class IngestWriter {
   constructor(dbFile: string) {
     this.db = new Database(dbFile, { timeout: 15_000 });
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
+    // FULL: each commit is on disk before the source is acknowledged (an IMAP MOVE cannot be
+    // taken back if a power cut rolls the commit back); see client.ts.
+    this.db.pragma("synchronous = FULL");
     this.db.pragma("foreign_keys = ON");
     // A 64 MiB page cache and checkpoints every ~40 MB of WAL instead of ~4 MB: bulk ingest
     // writes the FTS index heavily, and frequent checkpoints cost more than they save (+10 %).

@@ -192,7 +192,8 @@ export class ReadModel {
   }
 
   async queue(actor: Actor, f: QueueFilter) {
-    const base: Clause[] = [scopeFor(actor)];
+    const scope = scopeFor(actor);
+    const base: Clause[] = [scope];
     if (f.mine) base.push(myWork(actor));
     if (f.division === "shared") base.push({ sql: SHARED_TRIAGE, params: [] });
     else if (f.division != null) base.push({ sql: "d.divisionId = ?", params: [f.division] });
@@ -218,7 +219,11 @@ export class ReadModel {
     // The per-status counts are of open work only: counting 100,000 closed items on every page
     // view would cost more than the page.
     const open = and([...base, { sql: `d.status IN ('triage', 'division_review', 'leader_review', 'approved')`, params: [] }]);
-    const counts = Object.fromEntries(this.all<{ status: string; n: number }>(`SELECT d.status, count(*) AS n FROM Draft d WHERE ${open.sql} GROUP BY d.status`, open.params).map((r) => [r.status, r.n]));
+    // A scope of several divisions or the shared triage is an OR that SQLite answers from two
+    // indexes; grouping by the plain column would steer it onto the status index instead, a
+    // scan of every open item (bench:web, info administrator: 3–11 ms instead of 0.3 ms).
+    const groupBy = scope.sql === "1=1" ? "d.status" : "+d.status";
+    const counts = Object.fromEntries(this.all<{ status: string; n: number }>(`SELECT d.status, count(*) AS n FROM Draft d WHERE ${open.sql} GROUP BY ${groupBy}`, open.params).map((r) => [r.status, r.n]));
     return {
       rows: rows.map((r) => ({
         id: r.id,

@@ -7,7 +7,7 @@ import { errorMessage } from "../domain/errors.js";
 import { BlobStore } from "../util/blobs.js";
 import { settle, type SettleItem } from "./commit.js";
 import type { SettleRequest } from "./committer.js";
-import type { PrepareReference } from "./prepare.js";
+import type { PrepareReference } from "./decide.js";
 
 const { dbFile, blobDir } = workerData as { dbFile: string; blobDir: string };
 const writer = new IngestWriter(dbFile);

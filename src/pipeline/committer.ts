@@ -6,7 +6,7 @@ import type { IngestWriter } from "../db/ingest-writer.js";
 import type { BlobStore } from "../util/blobs.js";
 import { settle, type SettleItem } from "./commit.js";
 import type { IngestResult } from "./ingest.js";
-import type { PrepareReference } from "./prepare.js";
+import type { PrepareReference } from "./decide.js";
 
 /** Reference data with a version, so that the commit thread receives it only when it changed. */
 export interface VersionedReference {

@@ -30,7 +30,7 @@ export class MaildirIntake {
    * Files that need work: every unseen file whose ledger row is not final, and — on the first
    * run of this process — every seen file the ledger does not know (a commit lost to a power cut).
    */
-  private async due(mailboxId: number): Promise<MaildirItem[]> {
+  private due(mailboxId: number): MaildirItem[] {
     const all = this.maildir.list();
     const candidates = this.reconciled ? all.filter((i) => !i.seen) : all;
     const final = this.pipeline.ledgerStatus(mailboxId, candidates.map((c) => c.sourceKey));
@@ -47,7 +47,7 @@ export class MaildirIntake {
   async runOnce(onResult?: (r: IngestResult) => void): Promise<IngestResult[]> {
     const mailboxId = await this.mailbox();
     this.maildir.ensure();
-    const due = await this.due(mailboxId);
+    const due = this.due(mailboxId);
     const all: IngestResult[] = [];
     let from = 0;
     // The next batch of files, read now (a file moved by a concurrent run is skipped).

@@ -9,8 +9,6 @@ import { parseMessage, type MimePart, type ParsedMessage } from "../extract/mime
 import { ocrPart, type OcrEngine } from "../extract/ocr.js";
 import { decideMessage, type Prepared, type PrepareReference } from "./decide.js";
 
-export type { Prepared, PrepareReference } from "./decide.js";
-
 export interface PreparedPart {
   part: MimePart;
   extraction: PartExtraction;

@@ -2,9 +2,9 @@
 // part (status failed + a clear error), never a lost message. No DB, no decisions.
 import mammoth from "mammoth";
 import WordExtractor from "word-extractor";
-import { PDFParse } from "pdf-parse";
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
+import { closePdf, openPdf } from "./pdf.js";
 import type { MimePart } from "./mime.js";
 import { decodeUnknown, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
 
@@ -56,7 +56,7 @@ const result = (r: Partial<PartExtraction> & Pick<PartExtraction, "method">): Pa
 };
 
 async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction> {
-  const parser = new PDFParse({ data: new Uint8Array(content) });
+  const parser = openPdf({ data: new Uint8Array(content) });
   try {
     const res = await parser.getText({ first: limits.pdfPages });
     if (res.total > limits.pdfPages)
@@ -81,7 +81,7 @@ async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction>
     const encrypted = /password|encrypt/i.test(msg);
     return result({ method: "pdf-text", status: "failed", error: encrypted ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}` });
   } finally {
-    await parser.destroy().catch(() => undefined);
+    await closePdf(parser);
   }
 }
 

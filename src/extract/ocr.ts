@@ -10,9 +10,9 @@ import { createRequire } from "node:module";
 import sharp from "sharp";
 import type { Metadata as SharpMetadata, OutputInfo } from "sharp";
 import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
-import { PDFParse } from "pdf-parse";
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
+import { closePdf, openPdf } from "./pdf.js";
 import { partKind, type PageText, type PartExtraction } from "./documents.js";
 import { meaningfulChars } from "./text.js";
 import type { MimePart } from "./mime.js";
@@ -612,7 +612,7 @@ export async function ocrPdfDocument(part: Pick<MimePart, "content">, limits: Li
   if (content.length > limits.attachmentBytes)
     return failed("pdf-text", `PDF ${content.length} 字节，超过附件大小限制 ${limits.attachmentBytes} 字节`);
   // maxImageSize: pdf.js will not decode an embedded image over the pixel limit (bombs).
-  const parser = new PDFParse({ data: new Uint8Array(content), maxImageSize: limits.pixels });
+  const parser = openPdf({ data: new Uint8Array(content), maxImageSize: limits.pixels });
   try {
     let info;
     try {
@@ -686,7 +686,7 @@ export async function ocrPdfDocument(part: Pick<MimePart, "content">, limits: Li
     if (/password|encrypt/i.test(msg)) return failed("pdf-text", "PDF 已加密，需人工处理");
     throw err;
   } finally {
-    await parser.destroy().catch(() => undefined);
+    await closePdf(parser);
   }
 }
 

@@ -1,0 +1,27 @@
+// pdf-parse, loaded so that it cannot slow down the rest of the process.
+//
+// pdf-parse bundles pdf.js's legacy build, whose core-js polyfills replace built-ins Node
+// already has — Array.prototype.push, JSON.parse and Function.prototype.toString — with
+// JavaScript versions, once when the module loads and again when its worker module loads on
+// the first document. Every push in the process (mailparser's, imapflow's, Prisma's) then ran
+// through core-js. The built-ins are recorded before pdf.js loads and put back after loading
+// and after every document; what the polyfills add (Promise.withResolvers, Set methods on
+// Node 20) stays, since pdf.js needs it.
+import type { PDFParse as PdfParser } from "pdf-parse";
+import { preserveBuiltins } from "../util/builtins.js";
+
+const builtins = preserveBuiltins();
+const { PDFParse } = await import("pdf-parse");
+builtins.restore();
+
+export type PdfParams = ConstructorParameters<typeof PdfParser>[0];
+
+export function openPdf(params: PdfParams): PdfParser {
+  return new PDFParse(params);
+}
+
+/** Frees the document and undoes what pdf.js did to the built-ins while reading it. */
+export async function closePdf(parser: PdfParser): Promise<void> {
+  await parser.destroy().catch(() => undefined);
+  builtins.restore();
+}

@@ -51,20 +51,22 @@ program
   .command("ingest")
   .description("ingest what is in the mailbox and exit (one JSON object per message with --json)")
   .option("--maildir <path>", "Maildir to read (default: $MAILDIR or DATA_DIR/maildir)")
-  .option("--imap <url>", "IMAP folder to read: imap://user:pass@host:port/INBOX (default: $IMAP_URL unless --maildir is given)")
+  .option("--imap <url>", "IMAP folder to read: imap://user:pass@host:port/INBOX (default: the mailboxes of $IMAP_URL unless --maildir is given)")
   .option("--once", "one pass, then exit", true)
   .option("--json", "print one JSON line per message")
   .action(async (opts: { maildir?: string; imap?: string; json?: boolean }) => {
     const app = await createApp();
     try {
-      const imapUrl = opts.imap ?? (opts.maildir ? undefined : app.config.imapUrl);
+      const imapUrls = opts.imap ? [opts.imap] : opts.maildir ? [] : app.config.imapUrls;
       const onResult = (r: IngestResult) => {
         if (opts.json) {
           const { messageId, file, outcome, unit, column, division, draftId, title, reason } = r;
           process.stdout.write(JSON.stringify({ messageId, file, outcome, unit, column, division, draftId, title, reason }) + "\n");
         }
       };
-      const results = imapUrl ? await ingestImap(app, imapUrl, onResult) : await app.maildirIntake(opts.maildir ?? app.config.maildir).runOnce(onResult);
+      const results: IngestResult[] = [];
+      if (!imapUrls.length) results.push(...(await app.maildirIntake(opts.maildir ?? app.config.maildir).runOnce(onResult)));
+      for (const url of imapUrls) results.push(...(await ingestImap(app, url, onResult)));
       if (!opts.json) {
         const counts = new Map<string, number>();
         for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

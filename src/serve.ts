@@ -1,5 +1,5 @@
-// `gateway serve`: the web screen, the Maildir poller (and the IMAP poller when IMAP_URL is set)
-// and housekeeping in one process.
+// `gateway serve`: the web screen, the Maildir poller (and an IMAP poller for each mailbox of
+// IMAP_URL) and housekeeping in one process.
 import fs from "node:fs";
 import path from "node:path";
 import type { Server } from "node:http";
@@ -76,9 +76,9 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   return {
     server,
     url,
-    pollNow: async () => void (await Promise.all([poll(), imap?.pollNow()])),
+    pollNow: async () => void (await Promise.all([poll(), ...imap.map((i) => i.pollNow())])),
     async stop() {
-      await imap?.stop();
+      await Promise.all(imap.map((i) => i.stop()));
       clearInterval(timer);
       clearInterval(outbox);
       clearInterval(housekeeping);
@@ -90,18 +90,32 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   };
 }
 
-/** The IMAP poller, when IMAP_URL is set; an unusable URL is logged and the rest of the gateway runs. */
-function startImap(app: App, log: (line: string) => void): ImapIntake | null {
-  if (!app.config.imapUrl) return null;
-  const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url: app.config.imapUrl, log });
-  if (!made.ok) {
-    log(`imap intake not started: ${made.error}`);
-    return null;
+/**
+ * An IMAP poller for each mailbox of IMAP_URL, each with its own connection, lease and status
+ * row; an unusable URL is logged and the rest of the gateway runs.
+ */
+function startImap(app: App, log: (line: string) => void): ImapIntake[] {
+  const started = new Map<string, ImapIntake>();
+  for (const url of app.config.imapUrls) {
+    const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url, log });
+    if (!made.ok) {
+      log(`imap intake not started: ${made.error}`);
+      continue;
+    }
+    if (started.has(made.intake.name)) {
+      log(`imap intake: ${redactUrl(url)} is listed twice in IMAP_URL; polled once`);
+      continue;
+    }
+    made.intake.start(
+      (r) => log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim()),
+      async (results) => {
+        if (!results.length) return;
+        await queueReceipts(app.db, app.config);
+        await queueQuarantineNotices(app.db, app.config);
+      },
+    );
+    log(`imap intake: ${redactUrl(url)}`);
+    started.set(made.intake.name, made.intake);
   }
-  made.intake.start(
-    (r) => log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim()),
-    async (results) => void (results.length && (await queueReceipts(app.db, app.config))),
-  );
-  log(`imap intake: ${redactUrl(app.config.imapUrl)}`);
-  return made.intake;
+  return [...started.values()];
 }

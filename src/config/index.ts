@@ -76,7 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     blobDir: path.join(dataDir, "blobs"),
     outboxDir: path.join(dataDir, "outbox"),
     maildir: path.resolve(e.MAILDIR ?? path.join(dataDir, "maildir")),
-    imapUrl: e.IMAP_URL,
+    /** IMAP_URL: one or more mailbox URLs, separated by white space (a URL has none of its own). */
+    imapUrls: (e.IMAP_URL ?? "").split(/\s+/).filter(Boolean),
     imap: {
       folders: { processed: e.IMAP_FOLDER_PROCESSED, failed: e.IMAP_FOLDER_FAILED, quarantine: e.IMAP_FOLDER_QUARANTINE },
       reconcileMs: Math.max(1000, e.IMAP_RECONCILE_MS),

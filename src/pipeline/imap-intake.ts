@@ -22,7 +22,7 @@ import type { Db } from "../db/client.js";
 import { sqliteDate } from "../db/ingest-writer.js";
 import { audit } from "../audit/audit.js";
 import { parseMessage } from "../extract/mime.js";
-import { describeError, ImapSource, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
+import { describeError, ImapSource, isAuthFailure, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
 import { ackFor, type Ack, type IngestResult, type Outcome, type Pipeline, type SourceMessage } from "./ingest.js";
 
 /** Test seams; neither issues an IMAP command on the intake's connection. */
@@ -553,7 +553,9 @@ export class ImapIntake {
   }
 
   private backoff(attempt: number, err: unknown): number {
-    const base = Math.min(this.cfg.backoffMaxMs, this.cfg.backoffMs * 2 ** attempt);
+    // A refused sign-in waits the longest back-off: retrying soon fails again and counts towards
+    // the account's lockout (a token refreshed in its file is picked up at the next attempt).
+    const base = isAuthFailure(err) ? this.cfg.backoffMaxMs : Math.min(this.cfg.backoffMaxMs, this.cfg.backoffMs * 2 ** attempt);
     const jittered = base * (0.8 + Math.random() * 0.4);
     // Exchange: "Request is throttled. Suggested Backoff Time: N milliseconds" — honoured, but a
     // hint of hours is capped: the mailbox must not go silent for the whole day.
@@ -592,6 +594,7 @@ export class ImapIntake {
           await this.status({ connected: false, lastError }).catch(() => undefined);
           if (err instanceof LeaseLost) break;
           this.log(`imap ${this.name}: ${lastError}`);
+          if (isAuthFailure(err)) break;
           if (attempt + 1 < attempts) await sleep(this.backoff(attempt, err));
         }
       }

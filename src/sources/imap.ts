@@ -8,6 +8,8 @@
 //   (imapflow deadlocks otherwise, and a half-read batch must never reach the pipeline);
 // - a failed SEARCH is an error, never an empty folder;
 // - a MOVE is refused unless the folder still has the UIDVALIDITY the UIDs were read under.
+import fs from "node:fs";
+import path from "node:path";
 import { ImapFlow, type FetchMessageObject, type ImapFlowError, type Logger } from "imapflow";
 import { errorMessage } from "../domain/errors.js";
 
@@ -24,6 +26,11 @@ export interface ImapAccount {
   pass: string | null;
   /** OAuth2 access token (Exchange Online, …) instead of a password. */
   accessToken: string | null;
+  /**
+   * A file holding the current OAuth2 access token, read at every connect: tokens expire within
+   * about an hour, and whatever refreshes them (a cron job, a sidecar) rewrites this file.
+   */
+  tokenFile: string | null;
   /** The folder the gateway takes submissions from. */
   folder: string;
 }
@@ -32,7 +39,7 @@ export type ParsedImapUrl = { ok: true; account: ImapAccount } | { ok: false; er
 
 /**
  * imap://user:pass@host:port/INBOX, imaps://…; `?auth=xoauth2` takes the password part as an
- * OAuth2 access token; `?starttls=required|never`; `?tls=insecure` skips certificate checks.
+ * OAuth2 access token, or `?auth=xoauth2&token_file=/path` reads it from a file at every connect; `?starttls=required|never`; `?tls=insecure` skips certificate checks.
  * User, password and folder are percent-decoded (a folder like 报送 is written %E6%8A%A5%E9%80%81).
  */
 export function parseImapUrl(url: string): ParsedImapUrl {
@@ -48,6 +55,10 @@ export function parseImapUrl(url: string): ParsedImapUrl {
   if (!u.username) return { ok: false, error: "IMAP 地址缺少用户名" };
   const secret = u.password ? decodeURIComponent(u.password) : null;
   const oauth = (u.searchParams.get("auth") ?? "").toLowerCase() === "xoauth2";
+  const tokenFile = u.searchParams.get("token_file") || null;
+  if (tokenFile && !oauth) return { ok: false, error: "token_file 只用于 XOAUTH2（请同时写 auth=xoauth2）" };
+  if (tokenFile && !path.isAbsolute(tokenFile)) return { ok: false, error: `token_file 须为绝对路径：${tokenFile}` };
+  if (oauth && !tokenFile && !secret) return { ok: false, error: "XOAUTH2 需要访问令牌：写在密码位置，或用 token_file 指定令牌文件" };
   const starttlsParam = (u.searchParams.get("starttls") ?? "").toLowerCase();
   const folder = decodeURIComponent(u.pathname.replace(/^\/+/, "")) || "INBOX";
   const host = u.hostname.replace(/^\[|\]$/g, "");
@@ -64,9 +75,23 @@ export function parseImapUrl(url: string): ParsedImapUrl {
       user: decodeURIComponent(u.username),
       pass: oauth ? null : secret,
       accessToken: oauth ? secret : null,
+      tokenFile,
       folder,
     },
   };
+}
+
+/** The access token as it is now: from the token file when there is one (refreshed by someone else), else from the URL. */
+function readToken(a: ImapAccount): string {
+  if (!a.tokenFile) return a.accessToken ?? "";
+  let token: string;
+  try {
+    token = fs.readFileSync(a.tokenFile, "utf8").trim();
+  } catch (err) {
+    throw new Error(`XOAUTH2 令牌文件 ${a.tokenFile} 无法读取：${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err });
+  }
+  if (!token) throw new Error(`XOAUTH2 令牌文件 ${a.tokenFile} 为空`);
+  return token;
 }
 
 /** The URL without its password, for logs and error messages. */
@@ -124,6 +149,23 @@ export function describeError(err: unknown): string {
   const code = e?.code && !msg.includes(e.code) ? ` [${e.code}]` : "";
   const server = e?.responseText && !msg.includes(e.responseText) ? `（服务器：${e.responseText}）` : "";
   return msg + code + server;
+}
+
+/** The server refused the credentials (LOGIN or AUTHENTICATE answered NO). */
+export function isAuthFailure(err: unknown): boolean {
+  return (err as { authenticationFailed?: unknown } | undefined)?.authenticationFailed === true;
+}
+
+/**
+ * A refused sign-in. Not retried at once: the credentials will not have changed, and repeated
+ * failures lock the account on Exchange and Coremail.
+ */
+export class ImapAuthFailed extends Error {
+  readonly authenticationFailed = true;
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = "ImapAuthFailed";
+  }
 }
 
 /** Is this error the server's "Request is throttled. Suggested Backoff Time: N milliseconds"? */
@@ -196,7 +238,7 @@ export class ImapSource {
       secure: a.secure,
       doSTARTTLS: a.secure ? undefined : a.starttls,
       tls: a.insecureTls ? { rejectUnauthorized: false } : undefined,
-      auth: a.accessToken ? { user: a.user, accessToken: a.accessToken } : { user: a.user, pass: a.pass ?? "" },
+      auth: a.tokenFile || a.accessToken ? { user: a.user, accessToken: readToken(a) } : { user: a.user, pass: a.pass ?? "" },
       clientInfo: { name: "bianban-intake-gateway", vendor: "Hebei bianban information centre", version: "0.1.0" },
       logger: quietLogger(this.opts.log),
       maxIdleTime: this.opts.maxIdleMs ?? 25 * 60_000,
@@ -220,7 +262,13 @@ export class ImapSource {
     });
     this.client = client;
     this.closed = false;
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      if (!isAuthFailure(err)) throw err;
+      const what = a.tokenFile || a.accessToken ? "XOAUTH2 访问令牌无效或已过期" : "用户名或密码不正确";
+      throw new ImapAuthFailed(`IMAP 登录被拒绝：${what}（${a.user}）${(err as ImapFlowError).responseText ? `，服务器：${(err as ImapFlowError).responseText}` : ""}`, err);
+    }
     await this.sendIdAfterLogin(client);
     await this.prepareFolders(client);
   }

@@ -107,7 +107,12 @@ describe("IMAP URL and UID sets", () => {
     const a = parseImapUrl("imap://intake%40hebbb.example:p%40ss%3Aw@mail.hebbb.example:1143/%E6%8A%A5%E9%80%81");
     expect(a.ok && a.account).toMatchObject({ host: "mail.hebbb.example", port: 1143, secure: false, starttls: undefined, user: "intake@hebbb.example", pass: "p@ss:w", folder: "报送" });
     const b = parseImapUrl("imaps://u:token@outlook.office365.example/INBOX?auth=xoauth2");
-    expect(b.ok && b.account).toMatchObject({ port: 993, secure: true, pass: null, accessToken: "token" });
+    expect(b.ok && b.account).toMatchObject({ port: 993, secure: true, pass: null, accessToken: "token", tokenFile: null });
+    const c = parseImapUrl("imaps://intake@outlook.office365.example/INBOX?auth=xoauth2&token_file=%2Fvar%2Flib%2Fgateway%2Fintake.token");
+    expect(c.ok && c.account).toMatchObject({ user: "intake", pass: null, accessToken: null, tokenFile: "/var/lib/gateway/intake.token" });
+    expect(parseImapUrl("imaps://intake@outlook.office365.example/INBOX?auth=xoauth2")).toMatchObject({ ok: false, error: expect.stringContaining("访问令牌") });
+    expect(parseImapUrl("imaps://intake@host/INBOX?auth=xoauth2&token_file=intake.token")).toMatchObject({ ok: false, error: expect.stringContaining("绝对路径") });
+    expect(parseImapUrl("imaps://intake:pw@host/INBOX?token_file=%2Ft")).toMatchObject({ ok: false, error: expect.stringContaining("auth=xoauth2") });
     expect(parseImapUrl("imap://u:p@127.0.0.1/").ok && (parseImapUrl("imap://u:p@127.0.0.1/") as { account: { folder: string; starttls: boolean } }).account).toMatchObject({ folder: "INBOX", starttls: false });
     expect(parseImapUrl("http://u:p@host/INBOX").ok).toBe(false);
     expect(parseImapUrl("imap://host/INBOX").ok).toBe(false);

@@ -1,0 +1,225 @@
+// The IMAP intake against servers unlike the default test Dovecot: one that signs in with
+// XOAUTH2 tokens (Dovecot's oauth2 passdb asking a token introspection endpoint, as Exchange
+// Online and OAuth-enabled Coremail work), one without the MOVE extension (COPY + \Deleted +
+// UID EXPUNGE instead), and `gateway serve` polling several mailboxes at once.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshApp, submission, tempDir, type TestEnv } from "../helpers.js";
+import { Dovecot, type DovecotUser } from "../support/dovecot.js";
+import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
+import { serve } from "../../src/serve.js";
+
+const PROCESSED = "Gateway.Processed";
+const envs: TestEnv[] = [];
+
+afterAll(async () => {
+  for (const t of envs) await t.app.close().catch(() => undefined);
+});
+
+async function env(url: string, extra: Record<string, string> = {}): Promise<TestEnv> {
+  const t = await freshApp({ IMAP_URL: url, IMAP_BACKOFF_MS: "50", IMAP_BACKOFF_MAX_MS: "200", ...extra });
+  envs.push(t);
+  return t;
+}
+
+function intakeFor(t: TestEnv, url: string, hooks?: ImapIntakeHooks): ImapIntake {
+  const made = ImapIntake.create({ db: t.app.db, pipeline: t.app.pipeline, config: t.app.config, url, hooks });
+  if (!made.ok) throw new Error(made.error);
+  return made.intake;
+}
+
+function mails(tag: string, n: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) =>
+    submission({
+      from: "zdbb@zd-gov.example",
+      subject: `报送：${tag}第${i}号工作动态`,
+      body: `县编办${tag}工作（编号${tag}-${i}）：完成事业单位编制核定，压实责任，按期推进。\n\n县编办\n2026年11月20日\n`,
+      messageId: `<${tag}-${i}@servers-test.example>`,
+    }),
+  );
+}
+
+async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+describe("XOAUTH2 against Dovecot's oauth2 passdb", () => {
+  // The identity provider's token introspection endpoint (RFC 7662): the tokens it considers
+  // active, and every token Dovecot asked it about.
+  const active = new Map<string, string>();
+  const asked: string[] = [];
+  let provider: http.Server;
+  let dovecot: Dovecot;
+  const oauthUser: DovecotUser = { user: "oauth", pass: "pw-oauth-delivery-only" };
+  const passwordUser: DovecotUser = { user: "plain", pass: "pw-plain-secret" };
+  const secondOauthUser: DovecotUser = { user: "oauth2nd", pass: "pw-oauth2nd-delivery-only" };
+
+  beforeAll(async () => {
+    provider = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const token = new URLSearchParams(body).get("token") ?? "";
+        asked.push(token);
+        const user = active.get(token);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(user ? { active: "true", username: user } : { active: "false" }));
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, "127.0.0.1", r));
+    const port = (provider.address() as AddressInfo).port;
+    dovecot = new Dovecot({ users: [oauthUser, passwordUser, secondOauthUser], oauth2IntrospectionUrl: `http://127.0.0.1:${port}/introspect` });
+    await dovecot.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await dovecot?.destroy();
+    await new Promise<void>((r) => (provider ? provider.close(() => r()) : r()));
+  });
+
+  it("signs in with the token of its token file, read again at every connect, and refuses a revoked or missing one loudly", async () => {
+    const tokenFile = path.join(tempDir("gw-oauth-"), "intake.token");
+    const url = `imap://oauth@127.0.0.1:${dovecot.port}/INBOX?auth=xoauth2&token_file=${encodeURIComponent(tokenFile)}`;
+    const t = await env(url);
+
+    // 1. The provider's current token.
+    active.set("tok-first-3f9a", "oauth");
+    fs.writeFileSync(tokenFile, "tok-first-3f9a\n");
+    await dovecot.append("INBOX", mails("甲", 2), { user: oauthUser });
+    const first = await intakeFor(t, url).runOnce();
+    expect(first.ok && first.results.map((r) => r.outcome)).toEqual(["draft", "draft"]);
+    expect(asked).toContain("tok-first-3f9a");
+    expect(await dovecot.count("INBOX", oauthUser)).toBe(0);
+    expect(await dovecot.count(PROCESSED, oauthUser)).toBe(2);
+
+    // 2. The token expired and was refreshed in the file: the next pass uses the new one, no restart.
+    active.clear();
+    active.set("tok-second-77c1", "oauth");
+    fs.writeFileSync(tokenFile, "tok-second-77c1\n");
+    await dovecot.append("INBOX", mails("乙", 1), { user: oauthUser });
+    const second = await intakeFor(t, url).runOnce();
+    expect(second.ok && second.results.map((r) => r.outcome)).toEqual(["draft"]);
+    expect(asked).toContain("tok-second-77c1");
+
+    // 3. Revoked at the provider: no sign-in, nothing read or moved, the reason on the mailbox
+    // row (without the token), and one attempt only: retries would count towards a lockout.
+    active.clear();
+    await dovecot.append("INBOX", mails("丙", 1), { user: oauthUser });
+    const asks = asked.length;
+    const refused = await intakeFor(t, url).runOnce(undefined, 4);
+    expect(asked.length).toBe(asks + 1);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.reason).toBe("error");
+    const error = !refused.ok && refused.reason === "error" ? refused.error : "";
+    expect(error).toMatch(/^IMAP 登录被拒绝：XOAUTH2 访问令牌无效或已过期（oauth）/);
+    expect(error).not.toContain("tok-second-77c1");
+    expect(await dovecot.count("INBOX", oauthUser)).toBe(1);
+    const row = await t.app.db.mailbox.findFirstOrThrow({ where: { kind: "imap" } });
+    expect(row.lastError).toBeTruthy();
+    expect(row.lastError).not.toContain("tok-second-77c1");
+    expect(row.name).toBe(`imap:oauth@127.0.0.1:${dovecot.port}/INBOX`);
+
+    // 4. The token file is gone: the error names the file, and no sign-in is attempted.
+    fs.rmSync(tokenFile);
+    const before = asked.length;
+    const missing = await intakeFor(t, url).runOnce(undefined, 1);
+    expect(!missing.ok && missing.reason === "error" && missing.error).toMatch(/令牌文件.*intake\.token.*ENOENT/);
+    expect(asked.length).toBe(before);
+
+    expect(await t.app.db.draft.count()).toBe(3);
+    expect(await t.app.db.intakeMessage.count({ where: { status: "received" } })).toBe(0);
+  }, 60_000);
+
+  it("gateway serve polls every mailbox of IMAP_URL, each on its own connection and status row", async () => {
+    active.set("tok-serve-51d0", "oauth2nd");
+    const tokenFile = path.join(tempDir("gw-oauth-"), "intake.token");
+    fs.writeFileSync(tokenFile, "tok-serve-51d0");
+    const oauthUrl = `imap://oauth2nd@127.0.0.1:${dovecot.port}/INBOX?auth=xoauth2&token_file=${encodeURIComponent(tokenFile)}`;
+    // The same mailbox twice, and one unusable URL, beside the two good ones: polled once, logged.
+    const t = await env(`${dovecot.url("INBOX", passwordUser)}\n  ${oauthUrl} ${dovecot.url("INBOX", passwordUser)} imap://nouser.example/INBOX`, { PORT: "0" });
+    const log: string[] = [];
+    const running = await serve(t.app, (l) => log.push(l));
+    try {
+      await waitUntil("both connected", async () => (await t.app.db.mailbox.count({ where: { kind: "imap", connected: true } })) === 2);
+      await dovecot.append("INBOX", mails("丁", 2), { user: passwordUser });
+      await dovecot.append("INBOX", mails("戊", 3), { user: secondOauthUser });
+      await waitUntil("five drafts", async () => (await t.app.db.draft.count()) === 5);
+    } finally {
+      await running.stop();
+    }
+    expect(log.filter((l) => /^imap intake: imap:\/\/\S+$/.test(l))).toHaveLength(2);
+    expect(log.some((l) => /listed twice/.test(l))).toBe(true);
+    expect(log.some((l) => /imap intake not started: IMAP 地址缺少用户名/.test(l))).toBe(true);
+    expect(log.join("\n")).not.toContain(passwordUser.pass);
+    const rows = await t.app.db.mailbox.findMany({ where: { kind: "imap" }, orderBy: { name: "asc" } });
+    expect(rows.map((r) => r.name)).toEqual([`imap:oauth2nd@127.0.0.1:${dovecot.port}/INBOX`, `imap:plain@127.0.0.1:${dovecot.port}/INBOX`]);
+    for (const r of rows) expect(r).toMatchObject({ connected: false, lastError: null, leaseOwner: null, backlog: 0 });
+    const byMailbox = await t.app.db.intakeMessage.groupBy({ by: ["mailboxId"], _count: true, orderBy: { mailboxId: "asc" } });
+    expect(byMailbox.map((g) => g._count).sort()).toEqual([2, 3]);
+    expect(await dovecot.count(PROCESSED, passwordUser)).toBe(2);
+    expect(await dovecot.count(PROCESSED, secondOauthUser)).toBe(3);
+  }, 60_000);
+});
+
+describe("a server without MOVE", () => {
+  let dovecot: Dovecot;
+  const user: DovecotUser = { user: "nomove", pass: "pw-nomove-secret" };
+
+  beforeAll(async () => {
+    // Dovecot's own list less MOVE: the capability the gateway sees after login.
+    dovecot = new Dovecot({
+      users: [user],
+      extraConfig: "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAMESPACE CHILDREN UNSELECT UIDPLUS ESEARCH SEARCHRES LIST-EXTENDED LIST-STATUS SPECIAL-USE",
+    });
+    await dovecot.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await dovecot?.destroy();
+  });
+
+  it("acknowledges by COPY, \\Deleted and UID EXPUNGE of its own UIDs only: each message once, another client's deleted mail untouched", async () => {
+    const caps = await dovecot.with(async (c) => [...c.capabilities.keys()]);
+    expect(caps).toContain("UIDPLUS");
+    expect(caps).not.toContain("MOVE");
+
+    const url = dovecot.url("INBOX", user);
+    const t = await env(url);
+    await dovecot.append("INBOX", mails("己", 5), { user });
+    // After the gateway listed the folder, someone's mail client marks a message of its own
+    // \Deleted without expunging it: a plain EXPUNGE would take it along, UID EXPUNGE must not.
+    let othersUid = 0;
+    const hooks: ImapIntakeHooks = {
+      afterSearch: async () => {
+        if (othersUid) return;
+        othersUid = await dovecot.with(async (c) => {
+          const r = await c.append("INBOX", mails("庚", 1)[0]!, ["\\Seen", "\\Deleted"]);
+          return r ? (r.uid ?? -1) : -1;
+        }, user);
+      },
+    };
+    const run = await intakeFor(t, url, hooks).runOnce();
+    expect(run.ok && run.results.map((r) => r.outcome)).toEqual(["draft", "draft", "draft", "draft", "draft"]);
+    expect(run.ok && run.moved).toBe(5);
+    expect(await dovecot.count(PROCESSED, user)).toBe(5);
+    const left = await dovecot.with(async (c) => {
+      const lock = await c.getMailboxLock("INBOX");
+      try {
+        return ((await c.search({ all: true }, { uid: true })) || []) as number[];
+      } finally {
+        lock.release();
+      }
+    }, user);
+    expect(othersUid).toBeGreaterThan(0);
+    expect(left).toEqual([othersUid]);
+    expect(await t.app.db.draft.count()).toBe(5);
+  }, 60_000);
+});

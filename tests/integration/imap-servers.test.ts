@@ -169,15 +169,15 @@ describe("XOAUTH2 against Dovecot's oauth2 passdb", () => {
   }, 60_000);
 });
 
-describe("a server without MOVE", () => {
+describe("a server without MOVE or IDLE", () => {
   let dovecot: Dovecot;
   const user: DovecotUser = { user: "nomove", pass: "pw-nomove-secret" };
 
   beforeAll(async () => {
-    // Dovecot's own list less MOVE: the capability the gateway sees after login.
+    // Dovecot's own list less MOVE and IDLE: the capability the gateway sees after login.
     dovecot = new Dovecot({
       users: [user],
-      extraConfig: "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAMESPACE CHILDREN UNSELECT UIDPLUS ESEARCH SEARCHRES LIST-EXTENDED LIST-STATUS SPECIAL-USE",
+      extraConfig: "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE CHILDREN UNSELECT UIDPLUS ESEARCH SEARCHRES LIST-EXTENDED LIST-STATUS SPECIAL-USE",
     });
     await dovecot.start();
   }, 30_000);
@@ -190,6 +190,7 @@ describe("a server without MOVE", () => {
     const caps = await dovecot.with(async (c) => [...c.capabilities.keys()]);
     expect(caps).toContain("UIDPLUS");
     expect(caps).not.toContain("MOVE");
+    expect(caps).not.toContain("IDLE");
 
     const url = dovecot.url("INBOX", user);
     const t = await env(url);
@@ -221,5 +222,26 @@ describe("a server without MOVE", () => {
     expect(othersUid).toBeGreaterThan(0);
     expect(left).toEqual([othersUid]);
     expect(await t.app.db.draft.count()).toBe(5);
+  }, 60_000);
+
+  it("gateway serve without IDLE polls: new mail becomes a draft within the poll interval, not at the next reconciliation", async () => {
+    const url = dovecot.url("INBOX", user);
+    const t = await env(url, { PORT: "0", POLL_INTERVAL_MS: "500", IMAP_RECONCILE_MS: "600000" });
+    const before = await dovecot.count(PROCESSED, user);
+    const running = await serve(t.app, () => undefined);
+    try {
+      await waitUntil("connected", async () => (await t.app.db.mailbox.count({ where: { kind: "imap", connected: true } })) === 1);
+      await waitUntil("first pass over", async () => (await dovecot.count("INBOX", user)) === 0);
+      const drafts = await t.app.db.draft.count();
+      for (const [i, m] of mails("辛", 2).entries()) {
+        const t0 = Date.now();
+        await dovecot.append("INBOX", m, { user });
+        await waitUntil(`draft ${i} by polling`, async () => (await t.app.db.draft.count()) === drafts + i + 1, 10_000);
+        expect(Date.now() - t0).toBeLessThan(10_000); // the reconciliation is 10 minutes away
+      }
+    } finally {
+      await running.stop();
+    }
+    expect(await dovecot.count(PROCESSED, user)).toBe(before + 1 + 2); // the other client's \Deleted message, then these two
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 // The IMAP intake against servers unlike the default test Dovecot: one that signs in with
 // XOAUTH2 tokens (Dovecot's oauth2 passdb asking a token introspection endpoint, as Exchange
 // Online and OAuth-enabled Coremail work), one without the MOVE extension (COPY + \Deleted +
-// UID EXPUNGE instead), and `gateway serve` polling several mailboxes at once.
+// UID EXPUNGE instead) and without IDLE (polled), Coremail's and Exchange's quirks (through a
+// proxy that adds them to Dovecot), and `gateway serve` polling several mailboxes at once.
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -9,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, submission, tempDir, type TestEnv } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
+import { ImapQuirksProxy } from "../support/imap-quirks-proxy.js";
+import { ImapFlow } from "imapflow";
 import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
 import { serve } from "../../src/serve.js";
 
@@ -245,3 +248,67 @@ describe("a server without MOVE or IDLE", () => {
     expect(await dovecot.count(PROCESSED, user)).toBe(before + 1 + 2); // the other client's \Deleted message, then these two
   }, 60_000);
 });
+
+describe("Coremail's and Exchange's quirks (a proxy in front of Dovecot)", () => {
+  let dovecot: Dovecot;
+  const coremail: DovecotUser = { user: "coremail", pass: "pw-coremail-secret" };
+  const exchange: DovecotUser = { user: "exchange", pass: "pw-exchange-secret" };
+  const proxies: ImapQuirksProxy[] = [];
+
+  beforeAll(async () => {
+    dovecot = new Dovecot({ users: [coremail, exchange] });
+    await dovecot.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const p of proxies) await p.stop();
+    await dovecot?.destroy();
+  });
+
+  async function proxy(opts: ConstructorParameters<typeof ImapQuirksProxy>[1]): Promise<ImapQuirksProxy> {
+    const p = new ImapQuirksProxy(dovecot.port, opts);
+    await p.start();
+    proxies.push(p);
+    return p;
+  }
+
+  it("Coremail refuses SELECT without IMAP ID after login ('Unsafe Login'): the gateway sends it and ingests", async () => {
+    const p = await proxy({ unsafeLoginUnlessIdAfterLogin: true });
+    // The quirk is real for a client that identifies itself only before logging in.
+    const bare = new ImapFlow({ host: "127.0.0.1", port: p.port, secure: false, doSTARTTLS: false, auth: coremail, logger: false, disableAutoIdle: true });
+    bare.on("error", () => undefined);
+    await bare.connect();
+    await expect(bare.mailboxOpen("INBOX")).rejects.toMatchObject({ responseText: expect.stringContaining("Unsafe Login") });
+    await bare.logout().catch(() => bare.close());
+
+    const url = p.url(coremail);
+    const t = await env(url);
+    await dovecot.append("INBOX", mails("壬", 2), { user: coremail });
+    const run = await intakeFor(t, url).runOnce();
+    expect(run.ok && run.results.map((r) => r.outcome)).toEqual(["draft", "draft"]);
+    expect(await dovecot.count(PROCESSED, coremail)).toBe(2);
+    const mine = p.events.filter((e) => e.connection === Math.max(...p.events.map((x) => x.connection))).map((e) => e.command);
+    const login = mine.findIndex((c) => c === "LOGIN" || c === "AUTHENTICATE");
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(mine.indexOf("ID", login)).toBeGreaterThan(login);
+    expect(mine.indexOf("ID", login)).toBeLessThan(mine.indexOf("SELECT"));
+    expect(p.events.filter((e) => e.answered === "unsafe-login")).toHaveLength(1); // the bare client's only
+  }, 60_000);
+
+  it("Exchange throttles a command with a Suggested Backoff Time: the gateway waits it out, then ingests each message once", async () => {
+    const p = await proxy({ throttle: { command: "UID SEARCH", times: 1, backoffMs: 1500 } });
+    const url = p.url(exchange);
+    const t = await env(url);
+    await dovecot.append("INBOX", mails("癸", 3), { user: exchange });
+    const run = await intakeFor(t, url).runOnce();
+    expect(run.ok && run.results.map((r) => r.outcome)).toEqual(["draft", "draft", "draft"]);
+    const searches = p.events.filter((e) => e.command === "UID SEARCH");
+    expect(searches[0]!.answered).toBe("throttled");
+    expect(searches.length).toBeGreaterThanOrEqual(2);
+    expect(searches[1]!.at - searches[0]!.at).toBeGreaterThanOrEqual(1500);
+    expect(await dovecot.count(PROCESSED, exchange)).toBe(3);
+    expect(await t.app.db.draft.count()).toBe(3);
+    expect(await t.app.db.intakeMessage.count()).toBe(3);
+  }, 60_000);
+});
+

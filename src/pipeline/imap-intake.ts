@@ -370,16 +370,18 @@ export class ImapIntake {
     const all: IngestResult[] = [];
     const moves: Array<Promise<number>> = [];
     const it = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as AsyncIterator<Item[]> | Iterator<Item[]>;
-    const pull = async (): Promise<Promise<Fetched> | null> => {
+    // The FETCH is wrapped: an async function returning a bare promise would resolve only when
+    // that FETCH had completed, and the pull would wait for the data it is meant to prefetch.
+    const pull = async (): Promise<{ fetch: Promise<Fetched> } | null> => {
       const r = await it.next();
-      return r.done ? null : this.fetchBatch(src, r.value);
+      return r.done ? null : { fetch: this.fetchBatch(src, r.value) };
     };
-    let fetching = await pull();
+    let fetching = (await pull())?.fetch ?? null;
     const next = async (): Promise<Array<SourceMessage & { item: Item }> | null> => {
       if (!fetching) return null;
       await this.keepLease();
       const { batch, fetched } = await fetching;
-      fetching = await pull();
+      fetching = (await pull())?.fetch ?? null;
       backlog.n -= batch.length;
       // A UID missing from the FETCH was expunged by someone meanwhile: nothing to do.
       const byUid = new Map(batch.map((m) => [m.uid, m]));

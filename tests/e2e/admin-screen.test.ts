@@ -1,6 +1,7 @@
 // The information centre's screens in Chromium: edit a unit's registered addresses (audited and
-// used by the next intake at once), statistics and the bulletin, and least privilege: an info
-// administrator of a division cannot open them.
+// used by the next intake at once), statistics and the bulletin, a failed message shown with its
+// reason and retried from 运行状态, and least privilege: an info administrator of a division
+// cannot open them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
@@ -53,6 +54,39 @@ describe("information centre screens", () => {
     await expect(page.locator("table.stats").first().textContent()).resolves.toContain("平山县编办");
     await page.goto(`${running.url}/stats/bulletin`);
     await expect(page.locator("h1").textContent()).resolves.toContain("信息报送情况的通报");
+    await page.context().close();
+  });
+
+  it("lists a failed message with its reason on 运行状态 and retries it from there once the cause is fixed", async () => {
+    // 120 MIME parts, over LIMIT_PARTS (100): failed, kept, visible.
+    const boundary = "b-parts";
+    const parts = Array.from({ length: 120 }, (_, i) => [`--${boundary}`, "Content-Type: text/plain; charset=UTF-8", "", `第${i + 1}份材料`].join("\r\n"));
+    const raw = Buffer.from(
+      [`From: xxk@sjz-bb.example`, `Subject: =?UTF-8?B?${Buffer.from("石家庄市编办报送材料汇编").toString("base64")}?=`, "MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="${boundary}"`, "", ...parts, `--${boundary}--`, ""].join("\r\n"),
+    );
+    new Maildir(t.env.MAILDIR!).deliver(raw);
+    await running.pollNow();
+    const row = await t.app.db.intakeMessage.findFirstOrThrow({ where: { outcome: "failed", errorCode: "TOO_MANY_PARTS" } });
+
+    const page = await signIn("yaolin");
+    await page.goto(`${running.url}/admin/status`);
+    const listed = page.locator("tr", { hasText: row.file! });
+    await expect(listed.textContent()).resolves.toContain("超过限制 100");
+
+    // The operator raises LIMIT_PARTS (as a restart with the new setting would), then retries.
+    t.app.config.limits.parts = 200;
+    try {
+      await listed.getByRole("button", { name: "重试" }).click();
+      await expect(page.locator(".flash").textContent()).resolves.toContain("已排队重试");
+      await running.pollNow();
+    } finally {
+      t.app.config.limits.parts = 100;
+    }
+    const after = await t.app.db.intakeMessage.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after).toMatchObject({ status: "done", outcome: "draft", attempts: 2 });
+    expect(await t.app.db.auditEvent.count({ where: { action: "intake.retry", actor: "user:yaolin", entityId: String(row.id) } })).toBe(1);
+    await page.reload();
+    await expect(page.locator("tr", { hasText: row.file! }).count()).resolves.toBe(0);
     await page.context().close();
   });
 

@@ -31,6 +31,12 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const url = typeof addr === "object" && addr ? `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}` : app.config.publicBaseUrl;
   log(`review screen: ${url}`);
 
+  // Receipts and quarantine notices for what any poller committed, one sweep at a time.
+  const sweep = singleFlight(async () => {
+    await queueReceipts(app.db, app.config);
+    await queueQuarantineNotices(app.db, app.config);
+  });
+
   // One pass at a time; a new delivery during a pass triggers one more pass after it.
   const intake = app.maildirIntake();
   let running: Promise<void> | null = null;
@@ -45,8 +51,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
         again = false;
         try {
           const results = await intake.runOnce();
-          await queueReceipts(app.db, app.config);
-          await queueQuarantineNotices(app.db, app.config);
+          await sweep();
           await flushOutbox(app.db, app.config);
           for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
         } catch (err) {
@@ -71,7 +76,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
   const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
   await poll();
-  const imap = startImap(app, log);
+  const imap = startImap(app, log, sweep);
 
   return {
     server,
@@ -94,7 +99,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
  * An IMAP poller for each mailbox of IMAP_URL, each with its own connection, lease and status
  * row; an unusable URL is logged and the rest of the gateway runs.
  */
-function startImap(app: App, log: (line: string) => void): ImapIntake[] {
+function startImap(app: App, log: (line: string) => void, sweep: () => Promise<void>): ImapIntake[] {
   const started = new Map<string, ImapIntake>();
   for (const url of app.config.imapUrls) {
     const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url, log });
@@ -108,14 +113,29 @@ function startImap(app: App, log: (line: string) => void): ImapIntake[] {
     }
     made.intake.start(
       (r) => log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim()),
-      async (results) => {
-        if (!results.length) return;
-        await queueReceipts(app.db, app.config);
-        await queueQuarantineNotices(app.db, app.config);
-      },
+      async (results) => void (results.length && (await sweep())),
     );
     log(`imap intake: ${redactUrl(url)}`);
     started.set(made.intake.name, made.intake);
   }
   return [...started.values()];
+}
+
+/** `fn` once at a time: a call while it runs is answered by one more run after the current one. */
+function singleFlight(fn: () => Promise<void>): () => Promise<void> {
+  let current: Promise<void> | null = null;
+  let again = false;
+  return function run(): Promise<void> {
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      do {
+        again = false;
+        await fn();
+      } while (again);
+    })().finally(() => (current = null));
+    return current;
+  };
 }

@@ -82,8 +82,11 @@ export async function queueQuarantineNotices(db: Db, config: Config): Promise<nu
   );
   for (const q of due) {
     const mark = q.quarantine ? (JSON.parse(q.quarantine) as { mark: string; where: string }) : null;
-    await db.$transaction((tx) =>
-      queueMail(tx, config, {
+    await db.$transaction(async (tx) => {
+      // Checked again inside the transaction (transactions run one at a time): a sweep that
+      // overlapped this one may have queued it meanwhile.
+      if (await tx.outboundMail.findFirst({ where: { intakeId: Number(q.id), kind: "quarantine_notice" }, select: { id: true } })) return;
+      await queueMail(tx, config, {
         kind: "quarantine_notice",
         to: q.fromAddress,
         subject: "【未予接收】来信含密级标志",
@@ -91,8 +94,8 @@ export async function queueQuarantineNotices(db: Db, config: Config): Promise<nu
         data: { unitName: q.unitName, mark: mark?.mark, where: mark?.where },
         intakeId: Number(q.id),
         inReplyTo: q.messageId,
-      }),
-    );
+      });
+    });
   }
   return due.length;
 }
@@ -111,6 +114,7 @@ export async function queueReceipts(db: Db, config: Config): Promise<number> {
   );
   for (const { id } of due) {
     await db.$transaction(async (tx) => {
+      if (await tx.outboundMail.findFirst({ where: { draftId: Number(id), kind: "receipt" }, select: { id: true } })) return; // queued by an overlapping sweep
       const d = await tx.draft.findUniqueOrThrow({ where: { id: Number(id) }, include: { unit: true, division: true } });
       const to = await unitAddress(tx, d);
       if (!to) return;

@@ -1,15 +1,20 @@
 // The outbox keeps every message: with the SMTP server down it is marked failed with the error
-// and a backoff time, and it is delivered when the server is back.
+// and a backoff time, and it is delivered when the server is back. Receipts are queued once per
+// draft however many sweeps (one per mailbox poller) overlap.
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { freshApp, type TestEnv } from "../helpers.js";
+import { freshApp, submission, type TestEnv } from "../helpers.js";
+import { Maildir } from "../../src/sources/maildir.js";
+import { queueReceipts } from "../../src/approvals/requests.js";
 import { startSmtpCapture } from "../support/smtp-capture.js";
 import { flushOutbox, queueMail } from "../../src/notify/outbox.js";
 import { loadConfig } from "../../src/config/index.js";
 
 let t: TestEnv | undefined;
+let u: TestEnv | undefined;
 afterAll(async () => {
   await t?.app.close();
+  await u?.app.close();
 });
 
 async function closedPort(): Promise<number> {
@@ -47,5 +52,17 @@ describe("outbox", () => {
     } finally {
       await smtp.stop();
     }
+  });
+
+  it("queues one receipt per draft when sweeps overlap", async () => {
+    u = await freshApp();
+    const senders = ["zdbb@zd-gov.example", "psbb@ps-gov.example", "qabb@qa-gov.example"];
+    const md = new Maildir(u.env.MAILDIR!);
+    senders.forEach((from, i) => md.deliver(submission({ from, subject: `报送：第${i}号工作动态`, body: `县编办第${i}号工作动态：完成编制核定。\n\n县编办\n2026年11月20日\n` })));
+    await u.app.maildirIntake().runOnce();
+    expect(await u.app.db.draft.count({ where: { unitConfirmed: true } })).toBe(3);
+    await Promise.all([queueReceipts(u.app.db, u.app.config), queueReceipts(u.app.db, u.app.config), queueReceipts(u.app.db, u.app.config)]);
+    const receipts = await u.app.db.outboundMail.findMany({ where: { kind: "receipt" } });
+    expect(receipts.map((r) => r.toAddress).sort()).toEqual([...senders].sort());
   });
 });

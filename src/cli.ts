@@ -25,21 +25,30 @@ async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
   return running;
 }
 
+/**
+ * The exit code of `ingest` over several mailboxes: the worst outcome wins — 2 (a URL unusable)
+ * over 1 (a mailbox failed) over 75 (a mailbox busy, try again later).
+ */
+function exitWith(code: 1 | 2 | 75): void {
+  const rank = (c: number | string | undefined) => ({ 2: 3, 1: 2, 75: 1 })[Number(c ?? 0)] ?? 0;
+  if (rank(code) > rank(process.exitCode)) process.exitCode = code;
+}
+
 /** One complete pass over an IMAP folder; problems go to stderr and the exit code (75: mailbox busy). */
 async function ingestImap(app: Awaited<ReturnType<typeof createApp>>, url: string, onResult: (r: IngestResult) => void): Promise<IngestResult[]> {
   const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url, log: (line) => console.error(line) });
   if (!made.ok) {
     console.error(made.error);
-    process.exitCode = 2;
+    exitWith(2);
     return [];
   }
   const r = await made.intake.runOnce(onResult);
   if (!r.ok && r.reason === "busy") {
     console.error(`邮箱 ${redactUrl(url)} 正由另一网关进程（${r.owner ?? "未知"}）收取，本次未收取`);
-    process.exitCode = 75;
+    exitWith(75);
   } else if (!r.ok) {
     console.error(`收取 ${redactUrl(url)} 失败：${r.error}（已提交的邮件不受影响，下次收取时继续）`);
-    process.exitCode = 1;
+    exitWith(1);
   }
   return r.results;
 }

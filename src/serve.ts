@@ -107,7 +107,10 @@ function startImap(app: App, log: (line: string) => void, sweep: () => Promise<v
       log(`imap intake not started: ${made.error}`);
       continue;
     }
-    if (started.has(made.intake.name)) {
+    // The same folder twice (host names and INBOX are case-insensitive) would be fetched twice.
+    const a = made.intake.account;
+    const key = `${a.user}@${a.host.toLowerCase()}:${a.port}/${a.folder.toUpperCase() === "INBOX" ? "INBOX" : a.folder}`;
+    if (started.has(key)) {
       log(`imap intake: ${redactUrl(url)} is listed twice in IMAP_URL; polled once`);
       continue;
     }
@@ -116,7 +119,7 @@ function startImap(app: App, log: (line: string) => void, sweep: () => Promise<v
       async (results) => void (results.length && (await sweep())),
     );
     log(`imap intake: ${redactUrl(url)}`);
-    started.set(made.intake.name, made.intake);
+    started.set(key, made.intake);
   }
   return [...started.values()];
 }

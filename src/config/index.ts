@@ -76,8 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     blobDir: path.join(dataDir, "blobs"),
     outboxDir: path.join(dataDir, "outbox"),
     maildir: path.resolve(e.MAILDIR ?? path.join(dataDir, "maildir")),
-    /** IMAP_URL: one or more mailbox URLs, separated by white space (a URL has none of its own). */
-    imapUrls: (e.IMAP_URL ?? "").split(/\s+/).filter(Boolean),
+    /**
+     * IMAP_URL: one or more mailbox URLs, separated by white space before each `imap://` or
+     * `imaps://` (a space inside a URL, in a password or a folder name, stays part of it).
+     */
+    imapUrls: (e.IMAP_URL ?? "")
+      .trim()
+      .split(/\s+(?=imaps?:\/\/)/i)
+      .map((u) => u.trim())
+      .filter(Boolean),
     imap: {
       folders: { processed: e.IMAP_FOLDER_PROCESSED, failed: e.IMAP_FOLDER_FAILED, quarantine: e.IMAP_FOLDER_QUARANTINE },
       reconcileMs: Math.max(1000, e.IMAP_RECONCILE_MS),

@@ -6,13 +6,14 @@
 // the first document. Every push in the process (mailparser's, imapflow's, Prisma's) then ran
 // through core-js. The built-ins are recorded before pdf.js loads and put back after loading
 // and after every document; what the polyfills add (Promise.withResolvers, Set methods on
-// Node 20) stays, since pdf.js needs it.
+// Node 20) stays, since pdf.js needs it. Only the built-ins loading pdf.js replaced are put back
+// after a document, so that nothing another part of the process changed on purpose is undone.
 import type { PDFParse as PdfParser } from "pdf-parse";
 import { preserveBuiltins } from "../util/builtins.js";
 
 const builtins = preserveBuiltins();
 const { PDFParse } = await import("pdf-parse");
-builtins.restore();
+const replacedByPdfJs = new Set(builtins.restore());
 
 export type PdfParams = ConstructorParameters<typeof PdfParser>[0];
 
@@ -23,5 +24,5 @@ export function openPdf(params: PdfParams): PdfParser {
 /** Frees the document and undoes what pdf.js did to the built-ins while reading it. */
 export async function closePdf(parser: PdfParser): Promise<void> {
   await parser.destroy().catch(() => undefined);
-  builtins.restore();
+  builtins.restore(replacedByPdfJs);
 }

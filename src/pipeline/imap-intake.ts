@@ -134,6 +134,9 @@ function* batches<T extends MessageMeta>(items: T[], count: number, bytes: numbe
   if (cur.length) yield cur;
 }
 
+/** How long `stop()` lets the batch in hand finish its commit and MOVE before cutting the connection. */
+const STOP_GRACE_MS = 15_000;
+
 // Not unref'd: in the CLI nothing else keeps the process alive during a back-off.
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -378,7 +381,8 @@ export class ImapIntake {
     };
     let fetching = (await pull())?.fetch ?? null;
     const next = async (): Promise<Array<SourceMessage & { item: Item }> | null> => {
-      if (!fetching) return null;
+      // Stopping: the batches in hand are committed and moved, no new one is begun.
+      if (!fetching || this.stopping) return null;
       await this.keepLease();
       const { batch, fetched } = await fetching;
       fetching = (await pull())?.fetch ?? null;
@@ -647,10 +651,18 @@ export class ImapIntake {
     this.wake = null;
   }
 
+  /**
+   * Stops the poller. A pass under way begins no new batch; the batch in hand is committed and
+   * moved if that takes less than STOP_GRACE_MS, else the connection is cut (what was committed
+   * is moved by the next start).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await this.source?.close().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.loop?.then(() => true) ?? true, new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (!ended) await this.source?.close().catch(() => undefined);
     await this.loop;
     this.loop = null;
     for (const r of this.passDone.splice(0)) r();

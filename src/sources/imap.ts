@@ -55,10 +55,20 @@ export function parseImapUrl(url: string): ParsedImapUrl {
   if (!u.username) return { ok: false, error: "IMAP 地址缺少用户名" };
   const secret = u.password ? decodeURIComponent(u.password) : null;
   const oauth = (u.searchParams.get("auth") ?? "").toLowerCase() === "xoauth2";
-  const tokenFile = u.searchParams.get("token_file") || null;
+  // Read from the raw query and percent-decoded only: URLSearchParams would turn a "+" of the
+  // path into a space.
+  const tokenParam = /(?:^\?|&)token_file=([^&]*)/.exec(u.search)?.[1];
+  let tokenFile: string | null;
+  try {
+    tokenFile = tokenParam ? decodeURIComponent(tokenParam) : null;
+  } catch {
+    return { ok: false, error: "token_file 的路径编码有误（路径中的 % + & # 空格请写作 %25 %2B %26 %23 %20）" };
+  }
   if (tokenFile && !oauth) return { ok: false, error: "token_file 只用于 XOAUTH2（请同时写 auth=xoauth2）" };
   if (tokenFile && !path.isAbsolute(tokenFile)) return { ok: false, error: `token_file 须为绝对路径：${tokenFile}` };
+  if (tokenFile && secret) return { ok: false, error: "访问令牌只能有一个来源：密码位置或 token_file，不能两者都写" };
   if (oauth && !tokenFile && !secret) return { ok: false, error: "XOAUTH2 需要访问令牌：写在密码位置，或用 token_file 指定令牌文件" };
+  if (!oauth && !secret) return { ok: false, error: "IMAP 地址缺少密码（或用 auth=xoauth2 以令牌登录）" };
   const starttlsParam = (u.searchParams.get("starttls") ?? "").toLowerCase();
   const folder = decodeURIComponent(u.pathname.replace(/^\/+/, "")) || "INBOX";
   const host = u.hostname.replace(/^\[|\]$/g, "");
@@ -94,9 +104,18 @@ function readToken(a: ImapAccount): string {
   return token;
 }
 
-/** The URL without its password, for logs and error messages. */
+/**
+ * The URL without its password, for logs and error messages. One that cannot be parsed is not
+ * shown at all: where its password ends cannot be known.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+  try {
+    const u = new URL(url.trim());
+    if (u.password) u.password = "***";
+    return u.href;
+  } catch {
+    return `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(url.trim())?.[0] ?? ""}…（无法解析，不予显示）`;
+  }
 }
 
 /** Name of the Mailbox row: one per account and folder. */
@@ -266,8 +285,15 @@ export class ImapSource {
       await client.connect();
     } catch (err) {
       if (!isAuthFailure(err)) throw err;
-      const what = a.tokenFile || a.accessToken ? "XOAUTH2 访问令牌无效或已过期" : "用户名或密码不正确";
-      throw new ImapAuthFailed(`IMAP 登录被拒绝：${what}（${a.user}）${(err as ImapFlowError).responseText ? `，服务器：${(err as ImapFlowError).responseText}` : ""}`, err);
+      const e = err as ImapFlowError & { oauthError?: { status?: unknown } };
+      // The server said NO (or BAD) to the credentials; anything else keeps imapflow's own words.
+      const refused = e.responseStatus === "NO" || e.responseStatus === "BAD";
+      const oauthStatus = typeof e.oauthError?.status === "string" ? `，${e.oauthError.status}` : "";
+      const what = a.tokenFile || a.accessToken ? `XOAUTH2 访问令牌无效或已过期${oauthStatus}` : "用户名或密码不正确";
+      throw new ImapAuthFailed(
+        refused ? `IMAP 登录被拒绝：${what}（${a.user}）${e.responseText ? `，服务器：${e.responseText}` : ""}` : `IMAP 登录失败（${a.user}）：${describeError(err)}`,
+        err,
+      );
     }
     await this.sendIdAfterLogin(client);
     await this.prepareFolders(client);

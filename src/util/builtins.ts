@@ -43,8 +43,12 @@ const same = (a: PropertyDescriptor, b: PropertyDescriptor) =>
   Object.is(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
 
 export interface PreservedBuiltins {
-  /** Puts back every recorded built-in that was replaced; returns their names ("Array.prototype.push"). */
-  restore(): string[];
+  /**
+   * Puts back the recorded built-ins that were replaced — all, or only those named in `only` —
+   * and returns their names ("Array.prototype.push"). A property that cannot be put back (its
+   * object was frozen meanwhile) is left as it is.
+   */
+  restore(only?: ReadonlySet<string>): string[];
 }
 
 export function preserveBuiltins(): PreservedBuiltins {
@@ -57,17 +61,23 @@ export function preserveBuiltins(): PreservedBuiltins {
     }),
   }));
   return {
-    restore() {
+    restore(only) {
       const restored: string[] = [];
       for (const { name, target, props } of saved)
         for (const { key, d } of props) {
+          const label = `${name}.${String(key)}`;
+          if (only && !only.has(label)) continue;
           const now = Object.getOwnPropertyDescriptor(target, key);
           if (now && same(now, d)) continue;
-          // Node's lazily loaded globals (fetch, TextDecoder…) turn from getters into values when
-          // first read: the same object, not a replacement.
-          if (now && d.get && "value" in now && d.get.call(target) === now.value) continue;
-          Object.defineProperty(target, key, d);
-          restored.push(`${name}.${String(key)}`);
+          try {
+            // Node's lazily loaded globals (fetch, TextDecoder…) turn from getters into values
+            // when first read: the same object, not a replacement.
+            if (target === globalThis && now && d.get && "value" in now && d.get.call(target) === now.value) continue;
+            Object.defineProperty(target, key, d);
+            restored.push(label);
+          } catch {
+            // not restorable: left as it is
+          }
         }
       return restored;
     },

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission, type TestEnv, type IngestLine } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
-import { parseImapUrl, uidSet } from "../../src/sources/imap.js";
+import { parseImapUrl, redactUrl, throttleDelayMs, uidSet } from "../../src/sources/imap.js";
 import type { IngestResult } from "../../src/pipeline/ingest.js";
 import { serve } from "../../src/serve.js";
 
@@ -117,6 +117,16 @@ describe("IMAP URL and UID sets", () => {
     expect(parseImapUrl("http://u:p@host/INBOX").ok).toBe(false);
     expect(parseImapUrl("imap://host/INBOX").ok).toBe(false);
     expect(uidSet([7, 1, 2, 3, 9, 10, 3])).toBe("1:3,7,9:10");
+    // Passwords never shown, even with a raw "@" in them or when the URL cannot be parsed.
+    expect(redactUrl("imap://u:p@ss@host/INBOX")).toBe("imap://u:***@host/INBOX");
+    expect(redactUrl("imap://intake:secret")).toBe("imap://…（无法解析，不予显示）");
+    expect(parseImapUrl("imap://intake:secret")).toMatchObject({ ok: false, error: expect.not.stringContaining("secret") });
+    expect(parseImapUrl("imap://intake@host/INBOX")).toMatchObject({ ok: false, error: expect.stringContaining("缺少密码") });
+    const spaced = parseImapUrl("imap://intake:pa ss@host/Sent Items");
+    expect(spaced.ok && spaced.account).toMatchObject({ pass: "pa ss", folder: "Sent Items" });
+    // Exchange's hint beyond what imapflow already waited is what is left to wait.
+    expect(throttleDelayMs(Object.assign(new Error("throttled"), { code: "ETHROTTLE", throttleReset: 600_000, throttleWaited: 150_000 }))).toBe(450_000);
+    expect(throttleDelayMs(new Error("other"))).toBeNull();
   });
 });
 

@@ -26,7 +26,7 @@ export interface DovecotOptions {
   /** Extra lines appended to the generated config (e.g. to switch an extension off). */
   extraConfig?: string;
   /**
-   * XOAUTH2 / OAUTHBEARER besides passwords: Dovecot's oauth2 passdb checks each token by
+   * XOAUTH2 besides passwords: Dovecot's oauth2 passdb checks each token by
    * POSTing it to this RFC 7662 introspection endpoint (the test runs one).
    */
   oauth2IntrospectionUrl?: string;
@@ -142,7 +142,8 @@ export class Dovecot {
       `disable_plaintext_auth = no`,
       // A refused sign-in answers at once (tests refuse some on purpose), not after 2 s.
       `auth_failure_delay = 0`,
-      `auth_mechanisms = plain login${this.opts.oauth2IntrospectionUrl ? " xoauth2 oauthbearer" : ""}`,
+      // XOAUTH2 only, as Exchange Online offers (a client offered OAUTHBEARER as well takes that).
+      `auth_mechanisms = plain login${this.opts.oauth2IntrospectionUrl ? " xoauth2" : ""}`,
       `mail_location = maildir:${mail}/%n`,
       // IDLE notices new mail through inotify; the interval is only the fallback check.
       `mailbox_idle_check_interval = 1 secs`,

@@ -7,7 +7,8 @@
 //   "BAD Request is throttled. Suggested Backoff Time: N milliseconds".
 // Everything else passes through unchanged. The proxy reads the client's commands line by line
 // (skipping literals) and answers a refused or throttled command itself, without forwarding it.
-// It only ever answers a command the client just sent, when the server has nothing in flight.
+// It answers only commands a client sends after the answer to its previous one, as imapflow
+// does, so its answer cannot cut into a response of the server's.
 import net from "node:net";
 
 export interface QuirksOptions {
@@ -20,8 +21,9 @@ export interface QuirksOptions {
 export interface ProxyEvent {
   at: number;
   connection: number;
-  /** Command name as sent ("UID SEARCH"), or "(refused)"/"(throttled)" for the proxy's own answers. */
+  /** Command name as sent ("UID SEARCH", "LOGIN"). */
   command: string;
+  /** Set when the proxy answered the command itself instead of forwarding it. */
   answered?: "unsafe-login" | "throttled" | "id";
 }
 
@@ -70,6 +72,7 @@ export class ImapQuirksProxy {
     let idAfterLogin = false;
     let pending = Buffer.alloc(0);
     let literal = 0; // bytes of a client literal still to pass through unread
+    let literalLine = false; // the last line ended in a literal: the next line is not a new command
     client.on("data", (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       const out: Buffer[] = [];
@@ -88,9 +91,11 @@ export class ImapQuirksProxy {
         pending = pending.subarray(eol + 2);
         const text = line.toString("latin1").trimEnd();
         const lit = /\{(\d+)\+?\}$/.exec(text);
+        const continued = literalLine;
+        literalLine = !!lit; // the line after this one's literal continues the same command
         if (lit) literal = Number(lit[1]);
-        const m = /^(\S+) (UID \S+|\S+)/i.exec(text);
-        if (!m || lit) {
+        const m = continued ? null : /^(\S+) (UID \S+|\S+)/i.exec(text);
+        if (!m) {
           out.push(line);
           continue;
         }
@@ -100,6 +105,10 @@ export class ImapQuirksProxy {
         this.events.push(event);
         if (command === "LOGIN" || command === "AUTHENTICATE") loggedIn = true;
         if (command === "ID" && loggedIn) idAfterLogin = true;
+        if (lit) {
+          out.push(line); // a command with a literal is never answered here: its bytes follow
+          continue;
+        }
         if (this.opts.unsafeLoginUnlessIdAfterLogin && command === "ID" && !loggedIn) {
           event.answered = "id";
           this.answer(client, upstream, out, `* ID ("name" "Coremail Imap" "vendor" "Mailtech" "TransID" "gw-test-${id}")\r\n${tag} OK ID completed\r\n`);

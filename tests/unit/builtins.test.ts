@@ -45,6 +45,11 @@ describe("built-ins", () => {
       expect(Array.prototype.push).toBe(push);
       expect((Math as unknown as Record<string, unknown>).gatewayTestAddition).toBe(1);
       expect(saved.restore()).toEqual([]);
+      // Limited to named built-ins, a replacement outside the list stays.
+      Object.defineProperty(Array.prototype, "push", { value: slowPush, writable: true, configurable: true, enumerable: false });
+      expect(saved.restore(new Set(["JSON.parse"]))).toEqual([]);
+      expect(Array.prototype.push).toBe(slowPush);
+      expect(saved.restore(new Set(["Array.prototype.push"]))).toEqual(["Array.prototype.push"]);
     } finally {
       delete (Math as unknown as Record<string, unknown>).gatewayTestAddition;
       Object.defineProperty(Array.prototype, "push", { value: push, writable: true, configurable: true, enumerable: false });

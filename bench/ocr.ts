@@ -6,17 +6,22 @@
 //
 // Fairness: native runs with OMP_THREAD_LIMIT=1 and one process per pool worker (default
 // OpenMP on these 2 cores is several times slower and would flatter the pool); both read the
-// same PNGs, at the same dpi, with chi_sim+eng. The machine may be shared, so each side is run
-// BENCH_ROUNDS times, interleaved, and the best round of each is compared.
+// same PNGs, at the same dpi, with the same languages (the engine's default, chi_sim, or
+// OCR_LANGS) and the very same model files (the npm packages' 4.0.0_best_int, gunzipped for
+// native, not Debian's own data). The machine may be shared, so each side is run BENCH_ROUNDS
+// times, interleaved, and the best round of each is compared.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import zlib from "node:zlib";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/config/index.js";
 import {
   characterErrorRate,
   createOcrEngine,
+  DEFAULT_LANGUAGES,
   ocrImageDocument,
   ocrPdfDocument,
   type OcrOptions,
@@ -27,7 +32,8 @@ import { normaliseCjkSpacing, tidyText } from "../src/extract/text.js";
 const run = promisify(execFile);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? os.availableParallelism()));
-const LANGS = "chi_sim+eng";
+const LANGS = process.env.OCR_LANGS ?? DEFAULT_LANGUAGES.join("+");
+const MODEL = "4.0.0_best_int";
 const root = path.resolve(import.meta.dirname, "..");
 const faxDir = path.join(root, "fixtures/fax");
 const limits = loadConfig({}).limits;
@@ -56,7 +62,7 @@ if (!tesseractVersion.startsWith("tesseract")) {
   process.exit(1);
 }
 
-const engine = createOcrEngine({ workers: WORKERS });
+const engine = createOcrEngine({ workers: WORKERS, languages: LANGS.split("+") });
 const t0 = performance.now();
 await engine.warmUp();
 const startSecs = (performance.now() - t0) / 1000;
@@ -107,6 +113,15 @@ const pages: Page[] = [];
   }
 }
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ocr-"));
+// Native reads the pool's own model files.
+const tessdata = path.join(tmp, "tessdata");
+fs.mkdirSync(tessdata);
+const require = createRequire(import.meta.url);
+for (const lang of LANGS.split("+")) {
+  const gz = path.join(path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), MODEL, `${lang}.traineddata.gz`);
+  fs.writeFileSync(path.join(tessdata, `${lang}.traineddata`), zlib.gunzipSync(fs.readFileSync(gz)));
+}
+const nativeModel = ["--tessdata-dir", tessdata, "--oem", "1", "-l", LANGS];
 pages.forEach((p, i) => fs.writeFileSync(path.join(tmp, `p${i}.png`), p.png));
 
 async function poolRecognise(): Promise<string[]> {
@@ -121,7 +136,7 @@ async function nativeRecognise(): Promise<string[]> {
     Array.from({ length: WORKERS }, async () => {
       while (next < pages.length) {
         const i = next++;
-        const { stdout } = await run("tesseract", [path.join(tmp, `p${i}.png`), "stdout", "-l", LANGS, "--dpi", String(pages[i]!.dpi)], { env, maxBuffer: 16 << 20 });
+        const { stdout } = await run("tesseract", [path.join(tmp, `p${i}.png`), "stdout", ...nativeModel, "--dpi", String(pages[i]!.dpi)], { env, maxBuffer: 16 << 20 });
         out[i] = stdout;
       }
     }),
@@ -134,7 +149,7 @@ async function nativeRecognise(): Promise<string[]> {
  * and so loads its language data once, like a pool worker. The per-page CLI call above pays
  * that load on every page; both are shown. Pages carry their dpi in the PNG (pHYs).
  */
-async function nativeBatch(): Promise<string[]> {
+async function nativeBatch(model: string[] = nativeModel): Promise<string[]> {
   const env = { ...process.env, OMP_THREAD_LIMIT: "1" };
   const lanes = Array.from({ length: WORKERS }, (_, w) => pages.map((_, i) => i).filter((i) => i % WORKERS === w));
   const out = new Array<string>(pages.length);
@@ -142,7 +157,7 @@ async function nativeBatch(): Promise<string[]> {
     lanes.map(async (idx, w) => {
       const list = path.join(tmp, `list${w}.txt`);
       fs.writeFileSync(list, idx.map((i) => path.join(tmp, `p${i}.png`)).join("\n") + "\n");
-      const { stdout } = await run("tesseract", [list, "stdout", "-l", LANGS], { env, maxBuffer: 64 << 20 });
+      const { stdout } = await run("tesseract", [list, "stdout", ...model], { env, maxBuffer: 64 << 20 });
       const texts = stdout.split("\f");
       idx.forEach((i, k) => (out[i] = texts[k] ?? ""));
     }),
@@ -157,7 +172,8 @@ const timed = async <T>(fn: () => Promise<T>) => {
 };
 const clean = (s: string) => tidyText(normaliseCjkSpacing(s));
 
-let best = { e2e: Infinity, pool: Infinity, native: Infinity, batch: Infinity };
+let best = { e2e: Infinity, pool: Infinity, native: Infinity, batch: Infinity, debian: Infinity };
+let debianTexts: string[] = [];
 let poolTexts: string[] = [];
 let nativeTexts: string[] = [];
 let batchTexts: string[] = [];
@@ -166,13 +182,17 @@ for (let round = 1; round <= ROUNDS; round++) {
   const a = await timed(extractAll);
   const b = await timed(poolRecognise);
   const c = await timed(nativeRecognise);
-  const d = await timed(nativeBatch);
+  const d = await timed(() => nativeBatch());
+  // For reference: native with Debian's own data for the languages (tessdata_fast: another,
+  // faster and less accurate model than the pool's).
+  const deb = await timed(() => nativeBatch(["-l", LANGS]));
+  debianTexts = deb.value.map(clean);
   e2eResults = a.value;
   poolTexts = b.value.map(clean);
   nativeTexts = c.value.map(clean);
   batchTexts = d.value.map(clean);
-  best = { e2e: Math.min(best.e2e, a.secs), pool: Math.min(best.pool, b.secs), native: Math.min(best.native, c.secs), batch: Math.min(best.batch, d.secs) };
-  console.log(`round ${round}: end-to-end ${a.secs.toFixed(1)} s, pool recognise ${b.secs.toFixed(1)} s, native per page ${c.secs.toFixed(1)} s, native batch ${d.secs.toFixed(1)} s`);
+  best = { e2e: Math.min(best.e2e, a.secs), pool: Math.min(best.pool, b.secs), native: Math.min(best.native, c.secs), batch: Math.min(best.batch, d.secs), debian: Math.min(best.debian, deb.secs) };
+  console.log(`round ${round}: end-to-end ${a.secs.toFixed(1)} s, pool recognise ${b.secs.toFixed(1)} s, native per page ${c.secs.toFixed(1)} s, native batch ${d.secs.toFixed(1)} s, native batch with Debian's data ${deb.secs.toFixed(1)} s`);
 }
 
 // Deskew measured: the skewed scans read again with deskew off.
@@ -189,11 +209,12 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const pct = (x: number) => `${(x * 100).toFixed(2).padStart(5)} %`;
 const n = pages.length;
 console.log(`\n${n} pages from ${ocrScans.length} fixture scans; ${WORKERS} workers / processes; ${os.cpus().length} cores; ${LANGS}`);
-console.log(`tesseract.js 7 (4.0.0_best_int) pool start: ${startSecs.toFixed(2)} s (once per process); native: ${tesseractVersion}\n`);
+console.log(`tesseract.js 7 (${MODEL}, the same model files for native) pool start: ${startSecs.toFixed(2)} s (once per process); native: ${tesseractVersion}\n`);
 console.log("page                                  CER pool   CER native  (batch)");
 const poolCer = pages.map((p, i) => characterErrorRate(p.truth, poolTexts[i]!));
 const nativeCer = pages.map((p, i) => characterErrorRate(p.truth, nativeTexts[i]!));
 const batchCer = pages.map((p, i) => characterErrorRate(p.truth, batchTexts[i]!));
+const debianCer = pages.map((p, i) => characterErrorRate(p.truth, debianTexts[i]!));
 pages.forEach((p, i) => console.log(`  ${p.id.padEnd(36)} ${pct(poolCer[i]!)}   ${pct(nativeCer[i]!)}  ${pct(batchCer[i]!)}`));
 // Document-level CER of the end-to-end run (what the gateway stores), per fixture.
 console.log("\nfixture (end to end)                  CER      confidence  deskew applied   CER without deskew");
@@ -230,6 +251,7 @@ throughput (best of ${ROUNDS} rounds)
   ratio pool / native per page (recognition, same pages):  ${(best.native / best.pool * 100).toFixed(0)} %   goal ≥ 80 %
   ratio pool / native batch (the stricter comparison):     ${(best.batch / best.pool * 100).toFixed(0)} %   goal ≥ 80 %
   ratio end to end / native batch:                         ${(best.batch / best.e2e * 100).toFixed(0)} %
+  for reference, native batch with Debian's data (tessdata_fast): ${ppm(best.debian).toFixed(1)} pages/min, CER ${pct(pooled(debianCer)).trim()}; pool / that ${(best.debian / best.pool * 100).toFixed(0)} %
 accuracy (character error rate, whitespace removed, punctuation width folded)
   pool, all pages:    ${pct(pooled(poolCer))}   goal ≤ 3 %
   native, all pages:  ${pct(pooled(nativeCer))}  (batch ${pct(pooled(batchCer))})

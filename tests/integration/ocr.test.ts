@@ -2,7 +2,9 @@
 // fixture, from fixtures/fax/expected.json), page counts and page images, the two fax e-mail
 // styles down to the unit found by fax number, and each limit's refusal. One OCR engine for the
 // whole file. No timing assertions: the machine is shared; speed is measured by bench/ocr.ts.
+import { execFile } from "node:child_process";
 import fs from "node:fs";
+import { promisify } from "node:util";
 import path from "node:path";
 import zlib from "node:zlib";
 import { createHash } from "node:crypto";
@@ -23,7 +25,7 @@ import {
   type OcrExtraction,
 } from "../../src/extract/ocr.js";
 import { identifyByFax, normaliseFax, type UnitDirectory } from "../../src/identify/unit.js";
-import { fixturesDir, repoRoot } from "../helpers.js";
+import { fixturesDir, repoRoot, tempDir } from "../helpers.js";
 
 const faxDir = path.join(fixturesDir, "fax");
 const limits = loadConfig({}).limits;
@@ -74,6 +76,18 @@ function extract(content: Buffer, filename: string, lim = limits): Promise<OcrEx
 const measured: string[] = [];
 afterAll(() => {
   if (measured.length) console.log(`CER per fixture:\n${measured.join("\n")}`);
+});
+
+describe("the engine", () => {
+  it("loads every language it is configured with (tesseract reports none it failed to load)", async () => {
+    // In a child process: tesseract prints load failures to stderr and goes on without the language.
+    // A script file, not -e: worker threads inherit the process's flags, and --input-type breaks them.
+    const probe = path.join(tempDir("gw-ocr-probe-"), "probe.mts");
+    fs.writeFileSync(probe, `const { OcrEngine, DEFAULT_LANGUAGES } = await import(${JSON.stringify(path.join(repoRoot, "src/extract/ocr.ts"))}); const e = new OcrEngine({ workers: 1 }); await e.warmUp(); await e.close(); console.log(DEFAULT_LANGUAGES.join("+"));`);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", probe], { cwd: repoRoot });
+    expect(stdout.trim()).toBe("chi_sim");
+    expect(stderr).not.toMatch(/Failed loading language|Error opening data file/);
+  }, 60_000);
 });
 
 describe("scan fixtures against ground truth", () => {

@@ -167,7 +167,11 @@ export function describeError(err: unknown): string {
   const msg = errorMessage(err);
   const code = e?.code && !msg.includes(e.code) ? ` [${e.code}]` : "";
   const server = e?.responseText && !msg.includes(e.responseText) ? `（服务器：${e.responseText}）` : "";
-  return msg + code + server;
+  // What an operator can do about a certificate the gateway cannot verify.
+  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(String(e?.code ?? ""))
+    ? "服务器证书无法验证：内部 CA 签发的证书，请以 NODE_EXTRA_CA_CERTS 指定该 CA 证书；确需不验证，在地址后加 ?tls=insecure。"
+    : "";
+  return tls + msg + code + server;
 }
 
 /** The server refused the credentials (LOGIN or AUTHENTICATE answered NO). */

@@ -2,13 +2,14 @@
 // XOAUTH2 tokens (Dovecot's oauth2 passdb asking a token introspection endpoint, as Exchange
 // Online and OAuth-enabled Coremail work), one without the MOVE extension (COPY + \Deleted +
 // UID EXPUNGE instead) and without IDLE (polled), Coremail's and Exchange's quirks (through a
-// proxy that adds them to Dovecot), and `gateway serve` polling several mailboxes at once.
+// proxy that adds them to Dovecot), TLS (imaps and STARTTLS, the certificate verified), and
+// `gateway serve` polling several mailboxes at once.
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshApp, submission, tempDir, type TestEnv } from "../helpers.js";
+import { freshApp, gatewayCli, jsonLines, submission, tempDir, type IngestLine, type TestEnv } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapQuirksProxy } from "../support/imap-quirks-proxy.js";
 import { ImapFlow } from "imapflow";
@@ -324,5 +325,70 @@ describe("Coremail's and Exchange's quirks (a proxy in front of Dovecot)", () =>
     expect(await t.app.db.draft.count()).toBe(3);
     expect(await t.app.db.intakeMessage.count()).toBe(3);
   }, 60_000);
+});
+
+describe("TLS: imaps and STARTTLS, with the server's certificate verified", () => {
+  let dovecot: Dovecot;
+  const user: DovecotUser = { user: "tls", pass: "pw-tls-secret" };
+
+  beforeAll(async () => {
+    dovecot = new Dovecot({ users: [user], tls: true });
+    await dovecot.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await dovecot?.destroy();
+  });
+
+  /** `gateway ingest --imap URL --json` in its own process (Node reads NODE_EXTRA_CA_CERTS at start). */
+  async function ingest(t: TestEnv, url: string, trustCa: boolean): Promise<{ lines: IngestLine[]; stderr: string; code: number }> {
+    const env = { ...t.env, NODE_EXTRA_CA_CERTS: trustCa ? dovecot.caFile : "" };
+    try {
+      const { stdout, stderr } = await gatewayCli(["ingest", "--imap", url, "--json"], env);
+      return { lines: jsonLines<IngestLine>(stdout), stderr, code: 0 };
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string; code: number };
+      return { lines: jsonLines<IngestLine>(e.stdout), stderr: e.stderr, code: e.code };
+    }
+  }
+
+  it("refuses a certificate it cannot verify, reads over imaps and STARTTLS once the CA is trusted, and skips the check only when told", async () => {
+    const t = await env(dovecot.url("INBOX", user));
+    const pw = encodeURIComponent(user.pass);
+    const imaps = `imaps://${user.user}:${pw}@127.0.0.1:${dovecot.tlsPort}/INBOX`;
+    await dovecot.append("INBOX", mails("子", 2), { user });
+
+    // The test CA is not trusted: nothing is read, nothing moved, and the reason is the certificate.
+    const refused = await ingest(t, imaps, false);
+    expect(refused.code).toBe(1);
+    expect(refused.lines).toEqual([]);
+    expect(refused.stderr).toMatch(/服务器证书无法验证.*NODE_EXTRA_CA_CERTS.*UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+    expect(refused.stderr).not.toContain(user.pass);
+    expect(await dovecot.count("INBOX", user)).toBe(2);
+
+    // Trusted: implicit TLS.
+    const viaImaps = await ingest(t, imaps, true);
+    expect(viaImaps.code).toBe(0);
+    expect(viaImaps.lines.map((l) => l.outcome)).toEqual(["draft", "draft"]);
+
+    // STARTTLS on the plain port, required (on loopback it is otherwise not asked for).
+    await dovecot.append("INBOX", mails("丑", 1), { user });
+    const starttls = await ingest(t, `imap://${user.user}:${pw}@127.0.0.1:${dovecot.port}/INBOX?starttls=required`, true);
+    expect(starttls.code).toBe(0);
+    expect(starttls.lines.map((l) => l.outcome)).toEqual(["draft"]);
+
+    // A closed network's self-signed server, accepted explicitly.
+    await dovecot.append("INBOX", mails("寅", 1), { user });
+    const insecure = await ingest(t, `${imaps}?tls=insecure`, false);
+    expect(insecure.code).toBe(0);
+    expect(insecure.lines.map((l) => l.outcome)).toEqual(["draft"]);
+
+    expect(await dovecot.count(PROCESSED, user)).toBe(4);
+    expect(await t.app.db.draft.count()).toBe(4);
+    // Dovecot's own record: the gateway's three sign-ins (imaps, STARTTLS, insecure imaps) were
+    // over TLS; the test's own deliveries and counts sign in in the clear.
+    const logins = fs.readFileSync(dovecot.logFile, "utf8").split("\n").filter((l) => /imap-login: (Info: )?Login: user=<tls>/.test(l));
+    expect(logins.filter((l) => /\bTLS\b/.test(l))).toHaveLength(3);
+  }, 90_000);
 });
 

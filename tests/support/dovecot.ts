@@ -30,6 +30,11 @@ export interface DovecotOptions {
    * POSTing it to this RFC 7662 introspection endpoint (the test runs one).
    */
   oauth2IntrospectionUrl?: string;
+  /**
+   * TLS: a certificate for 127.0.0.1 and localhost, signed by a test CA made for the instance
+   * (`caFile`); implicit TLS on `tlsPort`, STARTTLS offered on `port`.
+   */
+  tls?: boolean;
 }
 
 /** A free loopback port: bind to 0, read it, release it. Dovecot binds it a moment later. */
@@ -89,6 +94,8 @@ export class Dovecot {
   readonly configFile: string;
   readonly users: DovecotUser[];
   port = 0;
+  /** The imaps port (with `tls`). */
+  tlsPort = 0;
   private running = false;
 
   constructor(private readonly opts: DovecotOptions = {}) {
@@ -138,7 +145,7 @@ export class Dovecot {
       `info_log_path = ${this.logFile}`,
       `protocols = imap`,
       `listen = 127.0.0.1`,
-      `ssl = no`,
+      ...(this.opts.tls ? [`ssl = yes`, `ssl_cert = <${path.join(this.dir, "server.pem")}`, `ssl_key = <${path.join(this.dir, "server.key")}`] : [`ssl = no`]),
       `disable_plaintext_auth = no`,
       // A refused sign-in answers at once (tests refuse some on purpose), not after 2 s.
       `auth_failure_delay = 0`,
@@ -165,7 +172,7 @@ export class Dovecot {
       `    port = ${this.port}`,
       `  }`,
       `  inet_listener imaps {`,
-      `    port = 0`,
+      ...(this.opts.tls ? [`    address = 127.0.0.1`, `    port = ${this.tlsPort}`, `    ssl = yes`] : [`    port = 0`]),
       `  }`,
       `}`,
       // Many test connections in a short time from one address must not be throttled.
@@ -180,10 +187,31 @@ export class Dovecot {
     fs.writeFileSync(this.configFile, lines.join("\n") + "\n");
   }
 
+  /** The test CA's certificate (with `tls`): what a client must trust. */
+  get caFile(): string {
+    return path.join(this.dir, "ca.pem");
+  }
+
+  /** A CA and a server certificate for 127.0.0.1 / localhost signed by it (openssl, a dependency of dovecot-core). */
+  private async makeCertificates(): Promise<void> {
+    const f = (name: string) => path.join(this.dir, name);
+    const ssl = (...args: string[]) => run("openssl", args);
+    await ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=gateway test CA", "-keyout", f("ca.key"), "-out", f("ca.pem"));
+    await ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f("server.key"), "-out", f("server.csr"));
+    fs.writeFileSync(f("server.ext"), "subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth\n");
+    await ssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("server.ext"), "-out", f("server.pem"));
+    // Dovecot reads the key as root before dropping privileges; 0644 lets a non-root instance too.
+    fs.chmodSync(f("server.key"), 0o644);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     if (!fs.existsSync(DOVECOT_BIN)) throw new Error(`${DOVECOT_BIN} is missing: apt-get install -y dovecot-imapd`);
     if (!this.port) this.port = await freePort();
+    if (this.opts.tls && !this.tlsPort) {
+      this.tlsPort = await freePort();
+      await this.makeCertificates();
+    }
     this.writeConfig();
     // The master daemonises and keeps inherited descriptors open: no pipes, or waiting for
     // their end would wait for the daemon's.

@@ -182,7 +182,8 @@ export class OcrEngine {
       errorHandler: () => undefined,
     });
     // Automatic page segmentation; keep the lines, let normaliseCjkSpacing drop CJK spaces.
-    await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
+    // debug_file: tesseract's progress notes ("Detected 28 diacritics") are not for the log.
+    await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, debug_file: "/dev/null" });
     return worker;
   }
 

@@ -183,8 +183,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   const b = await timed(poolRecognise);
   const c = await timed(nativeRecognise);
   const d = await timed(() => nativeBatch());
-  // For reference: native with Debian's own data for the languages (tessdata_fast: another,
-  // faster and less accurate model than the pool's).
+  // For reference: native with Debian's own data for the languages (the same network as the
+  // pool's model, other weights and config).
   const deb = await timed(() => nativeBatch(["-l", LANGS]));
   debianTexts = deb.value.map(clean);
   e2eResults = a.value;
@@ -251,7 +251,7 @@ throughput (best of ${ROUNDS} rounds)
   ratio pool / native per page (recognition, same pages):  ${(best.native / best.pool * 100).toFixed(0)} %   goal ≥ 80 %
   ratio pool / native batch (the stricter comparison):     ${(best.batch / best.pool * 100).toFixed(0)} %   goal ≥ 80 %
   ratio end to end / native batch:                         ${(best.batch / best.e2e * 100).toFixed(0)} %
-  for reference, native batch with Debian's data (tessdata_fast): ${ppm(best.debian).toFixed(1)} pages/min, CER ${pct(pooled(debianCer)).trim()}; pool / that ${(best.debian / best.pool * 100).toFixed(0)} %
+  for reference, native batch with Debian's data: ${ppm(best.debian).toFixed(1)} pages/min, CER ${pct(pooled(debianCer)).trim()}; pool / that ${(best.debian / best.pool * 100).toFixed(0)} %
 accuracy (character error rate, whitespace removed, punctuation width folded)
   pool, all pages:    ${pct(pooled(poolCer))}   goal ≤ 3 %
   native, all pages:  ${pct(pooled(nativeCer))}  (batch ${pct(pooled(batchCer))})

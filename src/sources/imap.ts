@@ -167,11 +167,16 @@ export function describeError(err: unknown): string {
   const msg = errorMessage(err);
   const code = e?.code && !msg.includes(e.code) ? ` [${e.code}]` : "";
   const server = e?.responseText && !msg.includes(e.responseText) ? `（服务器：${e.responseText}）` : "";
-  // What an operator can do about a certificate the gateway cannot verify.
-  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(String(e?.code ?? ""))
-    ? "服务器证书无法验证：内部 CA 签发的证书，请以 NODE_EXTRA_CA_CERTS 指定该 CA 证书；确需不验证，在地址后加 ?tls=insecure。"
-    : "";
-  return tls + msg + code + server;
+  return certificateHint(String(e?.code ?? "")) + msg + code + server;
+}
+
+/** What an operator can do about a server certificate the gateway does not accept, by error code. */
+export function certificateHint(code: string): string {
+  if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/.test(code))
+    return "服务器证书无法验证：若为内部 CA 签发，请以 NODE_EXTRA_CA_CERTS 指定该 CA 证书；也可能是服务器未发送中间证书。确需不验证，在地址后加 ?tls=insecure。";
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return "服务器证书不在有效期内：请服务器管理员更换证书，并核对本机时钟。";
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "服务器证书与地址中的服务器名不符：请使用证书上的服务器名（而非 IP 地址或别名）。";
+  return "";
 }
 
 /** The server refused the credentials (LOGIN or AUTHENTICATE answered NO). */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission, type TestEnv, type IngestLine } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
-import { parseImapUrl, redactUrl, throttleDelayMs, uidSet } from "../../src/sources/imap.js";
+import { certificateHint, parseImapUrl, redactUrl, throttleDelayMs, uidSet } from "../../src/sources/imap.js";
 import type { IngestResult } from "../../src/pipeline/ingest.js";
 import { serve } from "../../src/serve.js";
 
@@ -127,6 +127,11 @@ describe("IMAP URL and UID sets", () => {
     // Exchange's hint beyond what imapflow already waited is what is left to wait.
     expect(throttleDelayMs(Object.assign(new Error("throttled"), { code: "ETHROTTLE", throttleReset: 600_000, throttleWaited: 150_000 }))).toBe(450_000);
     expect(throttleDelayMs(new Error("other"))).toBeNull();
+    // A certificate refused: advice that fits the cause.
+    expect(certificateHint("SELF_SIGNED_CERT_IN_CHAIN")).toContain("NODE_EXTRA_CA_CERTS");
+    expect(certificateHint("CERT_HAS_EXPIRED")).toContain("有效期");
+    expect(certificateHint("ERR_TLS_CERT_ALTNAME_INVALID")).toContain("服务器名");
+    expect(certificateHint("ECONNREFUSED")).toBe("");
   });
 });
 

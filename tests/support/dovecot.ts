@@ -2,7 +2,7 @@
 // instance (own config file, loopback, an ephemeral port, passwd-file users, mail in a temp
 // dir), nothing of the machine's own Dovecot touched. Messages are delivered by IMAP APPEND,
 // the way a mail server's delivery agent would put them there for the gateway.
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -12,6 +12,15 @@ import { ImapFlow } from "imapflow";
 import { testTmp } from "./global-setup.js";
 
 const run = promisify(execFile);
+
+/** Linux's USER_HZ, the unit of /proc/PID/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 export const DOVECOT_BIN = "/usr/sbin/dovecot";
 export const DOVEADM_BIN = "/usr/bin/doveadm";
@@ -189,29 +198,31 @@ export class Dovecot {
 
   /**
    * CPU time (ms) the instance has used: its master process and every child it has reaped
-   * (IMAP sessions that ended) or still runs. Linux /proc; for benchmarks.
+   * (IMAP sessions that ended) or still runs. Read once no IMAP session is left (a session that
+   * ends between reading the master and reading its children would be counted nowhere).
+   * Linux /proc; for benchmarks.
    */
-  cpuMs(): number {
-    const ticks = (pid: number, withChildren: boolean) => {
-      try {
-        const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-        // utime stime cutime cstime are fields 14–17 of stat, 12–15 after "pid (comm) ".
-        return Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
-      } catch {
-        return 0;
-      }
+  async cpuMs(): Promise<number> {
+    const until = Date.now() + 5000;
+    while ((await this.sessionPids()).length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200)); // the master reaps the last session
+    const stat = (pid: number) => {
+      const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      return text.slice(text.lastIndexOf(")") + 2).split(" "); // after "pid (comm) "; comm may hold ")"
     };
+    // utime stime cutime cstime: fields 14–17 of stat, 11–14 after "pid (comm) state".
+    const ticks = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     const master = Number(fs.readFileSync(path.join(this.dir, "run", "master.pid"), "utf8").trim());
-    let total = ticks(master, true);
+    let total = ticks(stat(master));
     for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number)) {
       try {
-        const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-        if (ppid === master) total += ticks(pid, true);
+        const f = stat(pid);
+        if (Number(f[1]) === master) total += ticks(f);
       } catch {
         // gone meanwhile
       }
     }
-    return (total * 1000) / 100; // USER_HZ is 100 on Linux
+    return (total * 1000) / CLOCK_TICKS;
   }
 
   /** The test CA's certificate (with `tls`): what a client must trust. */
@@ -227,8 +238,6 @@ export class Dovecot {
     await ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f("server.key"), "-out", f("server.csr"));
     fs.writeFileSync(f("server.ext"), "subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth\n");
     await ssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("server.ext"), "-out", f("server.pem"));
-    // Dovecot reads the key as root before dropping privileges; 0644 lets a non-root instance too.
-    fs.chmodSync(f("server.key"), 0o644);
   }
 
   async start(): Promise<void> {
@@ -236,7 +245,8 @@ export class Dovecot {
     if (!fs.existsSync(DOVECOT_BIN)) throw new Error(`${DOVECOT_BIN} is missing: apt-get install -y dovecot-imapd`);
     if (!this.port) this.port = await freePort();
     if (this.opts.tls && !this.tlsPort) {
-      this.tlsPort = await freePort();
+      do this.tlsPort = await freePort();
+      while (this.tlsPort === this.port);
       await this.makeCertificates();
     }
     this.writeConfig();

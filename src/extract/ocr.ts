@@ -61,7 +61,8 @@ export class OcrTimeoutError extends Error {
  * which loads both, halved the pages per minute and raised the CER on the fixture scans from
  * 1.0 % to 2.5 % (bench:ocr, OCR_LANGS=eng+chi_sim). On rendered fax pages full of Latin text
  * (header lines, e-mail addresses, URLs, credit codes) the two read it about equally well
- * (CER of the Latin letters and digits 3.9 % alone, 3.7 % with eng; measured in review).
+ * (CER of the Latin letters and digits 3.9 % alone, 3.7 % with eng; measured in review), and
+ * fixtures/fax/12-xinji-latin-g4.tif holds such a page.
  */
 export const DEFAULT_LANGUAGES: readonly string[] = ["chi_sim"];
 

@@ -39,30 +39,18 @@ export async function serve(app: App, log: (line: string) => void = console.log)
 
   // One pass at a time; a new delivery during a pass triggers one more pass after it.
   const intake = app.maildirIntake();
-  let running: Promise<void> | null = null;
-  let again = false;
-  const poll = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
+  const poll = singleFlight(async () => {
+    try {
+      const results = await intake.runOnce();
+      await sweep();
+      await flushOutbox(app.db, app.config);
+      for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
+    } catch (err) {
+      log(`intake error: ${errorMessage(err)}`);
+      const mailbox = await intake.mailbox().catch(() => null);
+      if (mailbox != null) await app.db.mailbox.update({ where: { id: mailbox }, data: { lastError: errorMessage(err) } }).catch(() => undefined);
     }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          const results = await intake.runOnce();
-          await sweep();
-          await flushOutbox(app.db, app.config);
-          for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
-        } catch (err) {
-          log(`intake error: ${errorMessage(err)}`);
-          const mailbox = await intake.mailbox().catch(() => null);
-          if (mailbox != null) await app.db.mailbox.update({ where: { id: mailbox }, data: { lastError: errorMessage(err) } }).catch(() => undefined);
-        }
-      } while (again);
-    })().finally(() => (running = null));
-    return running;
-  };
+  });
   intake.maildir.ensure();
   // inotify tells about a delivery at once; the timer is the safety net (watchers can miss events).
   let watcher: fs.FSWatcher | null = null;
@@ -88,7 +76,8 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       clearInterval(outbox);
       clearInterval(housekeeping);
       watcher?.close();
-      await running;
+      await poll.settled();
+      await sweep.settled();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
     },
@@ -124,11 +113,14 @@ function startImap(app: App, log: (line: string) => void, sweep: () => Promise<v
   return [...started.values()];
 }
 
-/** `fn` once at a time: a call while it runs is answered by one more run after the current one. */
-function singleFlight(fn: () => Promise<void>): () => Promise<void> {
+/**
+ * `fn` once at a time: a call while it runs is answered by one more run after the current one.
+ * `settled()` waits for the run under way, if any, without starting one.
+ */
+function singleFlight(fn: () => Promise<void>): (() => Promise<void>) & { settled(): Promise<void> } {
   let current: Promise<void> | null = null;
   let again = false;
-  return function run(): Promise<void> {
+  const run = (): Promise<void> => {
     if (current) {
       again = true;
       return current;
@@ -141,4 +133,5 @@ function singleFlight(fn: () => Promise<void>): () => Promise<void> {
     })().finally(() => (current = null));
     return current;
   };
+  return Object.assign(run, { settled: () => (current ?? Promise.resolve()).catch(() => undefined) });
 }

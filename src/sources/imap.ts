@@ -112,7 +112,12 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url.trim());
     if (u.password) u.password = "***";
-    return u.href;
+    // Readable: a folder like 报送 shown as such (decodeURI leaves @ : / ? # & encoded).
+    try {
+      return decodeURI(u.href);
+    } catch {
+      return u.href;
+    }
   } catch {
     return `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(url.trim())?.[0] ?? ""}…（无法解析，不予显示）`;
   }

@@ -119,6 +119,7 @@ describe("IMAP URL and UID sets", () => {
     expect(uidSet([7, 1, 2, 3, 9, 10, 3])).toBe("1:3,7,9:10");
     // Passwords never shown, even with a raw "@" in them or when the URL cannot be parsed.
     expect(redactUrl("imap://u:p@ss@host/INBOX")).toBe("imap://u:***@host/INBOX");
+    expect(redactUrl("imap://intake%40hebbb.example:p%40ss@mail.hebbb.example/%E6%8A%A5%E9%80%81")).toBe("imap://intake%40hebbb.example:***@mail.hebbb.example/报送");
     expect(redactUrl("imap://intake:secret")).toBe("imap://…（无法解析，不予显示）");
     expect(parseImapUrl("imap://intake:secret")).toMatchObject({ ok: false, error: expect.not.stringContaining("secret") });
     expect(parseImapUrl("imap://intake@host/INBOX")).toMatchObject({ ok: false, error: expect.stringContaining("缺少密码") });

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Server } from "node:http";
 import type { App } from "./app.js";
 import { ensureAdministrator } from "./accounts/users.js";
-import { createWebApp } from "./web/server.js";
+import { createWebApp } from "./web/app.js";
 import { errorMessage } from "./domain/errors.js";
 import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";

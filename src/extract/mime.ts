@@ -90,25 +90,18 @@ function automaticReason(p: ParsedMail): string | null {
   return null;
 }
 
-export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedMessage> {
-  if (raw.length === 0) throw new GatewayError("EMPTY_MESSAGE");
-  if (raw.length > limits.messageBytes)
-    throw new GatewayError("MESSAGE_TOO_LARGE", `邮件 ${raw.length} 字节，超过限制 ${limits.messageBytes} 字节`);
-  const structure = scanStructure(raw);
-  if (structure.parts > limits.parts)
-    throw new GatewayError("TOO_MANY_PARTS", `邮件含 ${structure.parts} 个 MIME 部件，超过限制 ${limits.parts}`);
-  if (structure.depth > limits.mimeDepth)
-    throw new GatewayError("MIME_TOO_DEEP", `MIME 嵌套 ${structure.depth} 层，超过限制 ${limits.mimeDepth}`);
-
+/**
+ * The parse every reader of a raw message goes through (the pipeline and the original shown on
+ * the review screen), with the two charset repairs, so both see the same text.
+ */
+async function decode(raw: Buffer, limits: Limits): Promise<{ p: ParsedMail; text: string; html: string | null; subject: string; repaired: boolean }> {
   let p: ParsedMail;
   try {
     p = await parse(raw, limits);
   } catch (err) {
     throw new GatewayError("MALFORMED_MIME", `邮件格式无法解析：${(err as Error).message}`);
   }
-  const flags: string[] = [];
-  if (structure.unclosed) flags.push("mime_unclosed");
-
+  let repaired = false;
   let text = p.text ?? "";
   let html = typeof p.html === "string" ? p.html : null;
   // A body labelled utf-8 (or unlabelled) that is really GBK decodes to U+FFFD runs: re-read
@@ -123,7 +116,7 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     if (q && replacementCount(qText) < replacementCount(text) && cjkCount(qText) > cjkCount(text)) {
       text = qText;
       html = typeof q.html === "string" ? q.html : html;
-      flags.push("charset_repaired");
+      repaired = true;
     }
   }
   let subject = p.subject ?? "";
@@ -131,9 +124,59 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     const bytes = rawHeader(raw, "subject");
     if (bytes) {
       subject = decodeUnknown(bytes).text;
-      flags.push("charset_repaired");
+      repaired = true;
     }
   }
+  return { p, text, html, subject, repaired };
+}
+
+/** A stored message as the review screen shows it beside the draft: headers as written, body as decoded. */
+export interface OriginalMail {
+  from: string;
+  to: string;
+  subject: string;
+  date: Date | null;
+  /** The Date header as written, for a date the parser could not read. */
+  dateHeader: string;
+  messageId: string;
+  text: string;
+  html: string | null;
+}
+
+/**
+ * Reads a message that was already accepted (its limits were checked at intake), so only the
+ * HTML length limit applies here.
+ */
+export async function readOriginal(raw: Buffer, limits: Limits): Promise<OriginalMail> {
+  const { p, text, html, subject } = await decode(raw, limits);
+  const dateLine = p.headerLines.find((l) => l.key === "date")?.line.replace(/^[^:]*:\s*/, "") ?? "";
+  return {
+    from: p.from?.text ?? "",
+    to: Array.isArray(p.to) ? p.to.map((t) => t.text).join(", ") : (p.to?.text ?? ""),
+    subject,
+    date: p.date && !Number.isNaN(p.date.getTime()) ? p.date : null,
+    dateHeader: dateLine,
+    messageId: p.messageId ?? "",
+    text,
+    html,
+  };
+}
+
+export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedMessage> {
+  if (raw.length === 0) throw new GatewayError("EMPTY_MESSAGE");
+  if (raw.length > limits.messageBytes)
+    throw new GatewayError("MESSAGE_TOO_LARGE", `邮件 ${raw.length} 字节，超过限制 ${limits.messageBytes} 字节`);
+  const structure = scanStructure(raw);
+  if (structure.parts > limits.parts)
+    throw new GatewayError("TOO_MANY_PARTS", `邮件含 ${structure.parts} 个 MIME 部件，超过限制 ${limits.parts}`);
+  if (structure.depth > limits.mimeDepth)
+    throw new GatewayError("MIME_TOO_DEEP", `MIME 嵌套 ${structure.depth} 层，超过限制 ${limits.mimeDepth}`);
+
+  const { p, text: decodedText, html, subject, repaired } = await decode(raw, limits);
+  const flags: string[] = [];
+  if (structure.unclosed) flags.push("mime_unclosed");
+  if (repaired) flags.push("charset_repaired");
+  let text = decodedText;
   if (!text.trim() && html) text = htmlToText(html);
 
   const parts: MimePart[] = [];

@@ -191,6 +191,11 @@ export class ReadModel {
     return { sql: `d.id IN ${inList(ids)}`, params: ids };
   }
 
+  /** The queue screen: the page of items, the division tabs and the filter choices. */
+  async queueScreen(actor: Actor, f: QueueFilter) {
+    return { ...(await this.queue(actor, f)), tabs: this.divisionTabs(actor), choices: this.choices() };
+  }
+
   async queue(actor: Actor, f: QueueFilter) {
     const scope = scopeFor(actor);
     const base: Clause[] = [scope];
@@ -245,9 +250,37 @@ export class ReadModel {
     };
   }
 
-  /** The draft a document page belongs to (for the visibility check before serving its image). */
-  draftOfPage(pageId: number): { draftId: number | null; imageSha256: string | null } | undefined {
-    return this.get(`SELECT i.draftId AS draftId, p.imageSha256 AS imageSha256 FROM DocumentPage p JOIN Attachment a ON a.id = p.attachmentId JOIN IntakeMessage i ON i.id = a.intakeId WHERE p.id = ?`, [pageId]);
+  /**
+   * Whether the actor may see a draft, from the four columns visibility depends on: the check
+   * before serving one of its files (a fax has an image per page; loading the whole draft page's
+   * data once per image made every page view N draft reads).
+   */
+  private assertVisible(actor: Actor, draftId: number | null): void {
+    const d = draftId == null ? undefined : this.get<{ status: string; divisionId: number | null; unitConfirmed: number; columnId: number | null }>(`SELECT status, divisionId, unitConfirmed, columnId FROM Draft WHERE id = ?`, [draftId]);
+    if (!d) throw new GatewayError("NOT_FOUND");
+    if (!canSee(actor, { ...d, unitConfirmed: !!d.unitConfirmed })) throw new GatewayError("FORBIDDEN", "此稿件不在您的处室队列中");
+  }
+
+  /** A document page's image, if the actor may see its draft. */
+  pageImage(actor: Actor, pageId: number): { imageSha256: string } {
+    const p = this.get<{ draftId: number | null; imageSha256: string | null }>(
+      `SELECT i.draftId AS draftId, p.imageSha256 AS imageSha256 FROM DocumentPage p JOIN Attachment a ON a.id = p.attachmentId JOIN IntakeMessage i ON i.id = a.intakeId WHERE p.id = ?`,
+      [pageId],
+    );
+    if (!p?.draftId || !p.imageSha256) throw new GatewayError("NOT_FOUND");
+    this.assertVisible(actor, p.draftId);
+    return { imageSha256: p.imageSha256 };
+  }
+
+  /** An attachment to download, if the actor may see its draft. */
+  attachmentFile(actor: Actor, attachmentId: number): { id: number; filename: string | null; sha256: string } {
+    const a = this.get<{ id: number; filename: string | null; sha256: string; draftId: number | null }>(
+      `SELECT a.id, a.filename, a.sha256, i.draftId FROM Attachment a JOIN IntakeMessage i ON i.id = a.intakeId WHERE a.id = ?`,
+      [attachmentId],
+    );
+    if (!a?.draftId) throw new GatewayError("NOT_FOUND");
+    this.assertVisible(actor, a.draftId);
+    return { id: a.id, filename: a.filename, sha256: a.sha256 };
   }
 
   /** Tabs of the queue: the divisions the actor may see, with open-item counts. */

@@ -1,9 +1,9 @@
 // Back-office protections: network allowlist (Art. 9: no sign-in from public places), CSRF
-// synchroniser tokens, and the error-to-HTTP mapping in one place.
+// synchroniser tokens. (The error-to-HTTP mapping is in errors.ts.)
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import ipaddr from "ipaddr.js";
-import { GatewayError, type ErrorCode } from "../domain/errors.js";
+import { GatewayError } from "../domain/errors.js";
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -52,22 +52,3 @@ export function csrfProtect(req: Request, _res: Response, next: NextFunction) {
     return next(new GatewayError("CSRF"));
   next();
 }
-
-export const httpStatus: Record<ErrorCode, number> = {
-  EMPTY_MESSAGE: 422,
-  MESSAGE_TOO_LARGE: 413,
-  ATTACHMENT_TOO_LARGE: 413,
-  TOO_MANY_PARTS: 422,
-  MIME_TOO_DEEP: 422,
-  MALFORMED_MIME: 422,
-  EXTRACT_FAILED: 422,
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  INVALID_TRANSITION: 409,
-  STALE_VERSION: 409,
-  VALIDATION: 400,
-  BAD_CREDENTIALS: 401,
-  LOCKED: 423,
-  CSRF: 403,
-  NETWORK_NOT_ALLOWED: 403,
-};

@@ -1,0 +1,59 @@
+// Read side of the info centre's screens: one function per screen, so a handler renders what
+// one read returned and never queries tables itself.
+import type { Db } from "../db/client.js";
+
+export class AdminReads {
+  constructor(private readonly db: Db) {}
+
+  /** 报送单位: every unit with its registered addresses and fax numbers. */
+  async units() {
+    const units = await this.db.sendingUnit.findMany({ orderBy: [{ parentId: "asc" }, { regionCode: "asc" }], include: { addresses: true, faxNumbers: true, parent: true } });
+    return { units, parents: units.filter((u) => !u.parentId) };
+  }
+
+  /** 用户与角色. */
+  async users() {
+    const [users, divisions, people] = await Promise.all([
+      this.db.user.findMany({ orderBy: { username: "asc" }, include: { grants: { include: { division: true } } } }),
+      this.db.division.findMany({ orderBy: { sortOrder: "asc" } }),
+      this.db.person.findMany({ orderBy: { id: "asc" } }),
+    ]);
+    return { users, divisions, people };
+  }
+
+  /** 分拣规则. */
+  async rules() {
+    const [rules, columns, divisions] = await Promise.all([
+      this.db.routingRule.findMany({ orderBy: [{ kind: "asc" }, { columnId: "asc" }, { divisionId: "asc" }, { id: "asc" }], include: { column: true, division: true } }),
+      this.db.column.findMany({ orderBy: { sortOrder: "asc" } }),
+      this.db.division.findMany({ orderBy: { sortOrder: "asc" } }),
+    ]);
+    return { rules, columns, divisions };
+  }
+
+  /** 信息员推荐 (Attachment 4): the recommendations, and the units with none by the deadline (a date in China Standard Time). */
+  async officers(deadlineDay: string) {
+    const deadline = new Date(`${deadlineDay}T23:59:59+08:00`);
+    const [officers, units] = await Promise.all([
+      this.db.infoOfficer.findMany({ orderBy: [{ status: "asc" }, { id: "desc" }], include: { unit: true } }),
+      this.db.sendingUnit.findMany({ where: { active: true }, include: { officers: { where: { status: { not: "rejected" }, createdAt: { lte: deadline } } } }, orderBy: { regionCode: "asc" } }),
+    ]);
+    return { officers, missing: units.filter((u) => u.officers.length === 0) };
+  }
+
+  /** 运行状态: mailboxes, open alerts, failed intake, the outbox, and intake outcomes counted. */
+  async status() {
+    const [mailboxes, alerts, failed, outbox, counts] = await Promise.all([
+      this.db.mailbox.findMany({ orderBy: { id: "asc" } }),
+      this.db.alert.findMany({ where: { resolvedAt: null }, orderBy: { id: "desc" }, take: 50 }),
+      this.db.intakeMessage.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take: 100, include: { mailbox: true } }),
+      this.db.outboundMail.findMany({ orderBy: { id: "desc" }, take: 50 }),
+      this.db.intakeMessage.groupBy({ by: ["outcome"], _count: { _all: true } }),
+    ]);
+    return { mailboxes, alerts, failed, outbox, counts };
+  }
+
+  async outboxMail(id: number) {
+    return this.db.outboundMail.findUnique({ where: { id } });
+  }
+}

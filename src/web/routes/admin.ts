@@ -1,0 +1,110 @@
+// Info-centre screens: units, users and roles, routing rules, system status (mailboxes, alerts,
+// failed intake, outbox). Handlers validate → call AdminService (which authorises) → redirect.
+import type { Request, Response, Router } from "express";
+import express from "express";
+import type { App } from "../../app.js";
+import { AdminReads } from "../../admin/queries.js";
+import { AdminService } from "../../admin/service.js";
+import { invalidateActors } from "../../accounts/users.js";
+import { GatewayError } from "../../domain/errors.js";
+import { hasRole, Role, roleLabel, type Role as RoleName } from "../../domain/roles.js";
+import { actorOf } from "../middleware.js";
+import { intOrNull as int } from "../params.js";
+
+export function adminRoutes(app: App): Router {
+  const { db } = app;
+  const reads = new AdminReads(db);
+  const admin = new AdminService(db, () => {
+    app.pipeline.invalidateReference();
+    app.read.invalidateChoices();
+    invalidateActors();
+  });
+  const r = express.Router();
+  r.use((req, _res, next) => next(hasRole(actorOf(req), Role.infoCentre) ? undefined : new GatewayError("FORBIDDEN", "仅信息中心管理员可使用管理功能")));
+  const back = (req: Request, res: Response, to: string, flash: string) => {
+    req.session.flash = flash;
+    res.redirect(to);
+  };
+
+  r.get("/units", async (req, res) => {
+    const { units, parents } = await reads.units();
+    const edit = int(req.query.edit);
+    res.render("admin-units.njk", { units, edit: edit ? units.find((u) => u.id === edit) : null, parents });
+  });
+  r.post("/units", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const unit = await admin.saveUnit(actorOf(req), { id: int(b.id) ?? undefined, name: b.name ?? "", regionCode: b.regionCode ?? "", parentId: int(b.parentId), emails: b.emails ?? "", faxNumbers: b.faxNumbers ?? "", active: b.active === "on" }, req.ip);
+    back(req, res, "/admin/units", `已保存「${unit.name}」`);
+  });
+
+  r.get("/users", async (_req, res) => {
+    res.render("admin-users.njk", { ...(await reads.users()), roles: Object.entries(roleLabel) });
+  });
+  const grantsFrom = (b: Record<string, string | string[]>) => {
+    const list = ([] as string[]).concat(b.grant ?? []);
+    return list.map((g) => {
+      const [role, division] = g.split(":");
+      if (!(role! in roleLabel)) throw new GatewayError("VALIDATION", "未知角色");
+      return { role: role as RoleName, divisionId: int(division) };
+    });
+  };
+  r.post("/users", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const { user, password } = await admin.createUser(actorOf(req), { username: b.username ?? "", displayName: b.displayName ?? "", personId: int(b.personId), grants: grantsFrom(req.body as Record<string, string[]>) }, req.ip);
+    back(req, res, "/admin/users", `已创建账号 ${user.username}，一次性密码：${password}（只显示这一次，首次登录须修改）`);
+  });
+  r.post("/users/:id/grants", async (req, res) => {
+    await admin.setGrants(actorOf(req), int(req.params.id) ?? 0, grantsFrom(req.body as Record<string, string[]>), req.ip);
+    back(req, res, "/admin/users", "角色已更新");
+  });
+  r.post("/users/:id/reset", async (req, res) => {
+    const password = await admin.resetPassword(actorOf(req), int(req.params.id) ?? 0, req.ip);
+    back(req, res, "/admin/users", `密码已重置，一次性密码：${password}（只显示这一次）`);
+  });
+  r.post("/users/:id/disable", async (req, res) => {
+    const disabled = (req.body as Record<string, string>).disabled === "1";
+    await admin.setDisabled(actorOf(req), int(req.params.id) ?? 0, disabled, req.ip);
+    back(req, res, "/admin/users", disabled ? "账号已停用" : "账号已启用");
+  });
+
+  r.get("/rules", async (_req, res) => {
+    res.render("admin-rules.njk", await reads.rules());
+  });
+  r.post("/rules", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const kind = (["column", "division", "importance"] as const).find((k) => k === b.kind) ?? "column";
+    await admin.addRule(actorOf(req), { kind, columnId: int(b.columnId), divisionId: int(b.divisionId), pattern: b.pattern ?? "", isRegex: b.isRegex === "on", weight: Number(b.weight ?? 1) }, req.ip);
+    back(req, res, "/admin/rules", "规则已添加，立即生效");
+  });
+  r.post("/rules/:id/enabled", async (req, res) => {
+    await admin.setRuleEnabled(actorOf(req), int(req.params.id) ?? 0, (req.body as Record<string, string>).enabled === "1", req.ip);
+    back(req, res, "/admin/rules", "规则已更新");
+  });
+
+  r.get("/officers", async (_req, res) => {
+    res.render("admin-officers.njk", { ...(await reads.officers(app.config.officerDeadline)), deadline: app.config.officerDeadline });
+  });
+  r.post("/officers/:id", async (req, res) => {
+    const confirm = (req.body as Record<string, string>).decision === "confirm";
+    await admin.decideOfficer(actorOf(req), int(req.params.id) ?? 0, confirm, req.ip);
+    back(req, res, "/admin/officers", confirm ? "已确认，信息员邮箱已登记为该单位的报送邮箱" : "已不予确认");
+  });
+
+  r.get("/status", async (_req, res) => {
+    res.render("admin-status.njk", await reads.status());
+  });
+  r.get("/outbox/:id", async (req, res) => {
+    const m = await reads.outboxMail(int(req.params.id) ?? 0);
+    if (!m) throw new GatewayError("NOT_FOUND");
+    res.render("admin-outbox-mail.njk", { m });
+  });
+  r.post("/intake/:id/retry", async (req, res) => {
+    await admin.retryIntake(actorOf(req), int(req.params.id) ?? 0, req.ip);
+    back(req, res, "/admin/status", "已排队重试，下一次轮询时处理");
+  });
+  r.post("/alerts/:id/resolve", async (req, res) => {
+    await admin.resolveAlert(actorOf(req), int(req.params.id) ?? 0, req.ip);
+    back(req, res, "/admin/status", "告警已处理");
+  });
+  return r;
+}

@@ -1,0 +1,108 @@
+// One draft: the page with the original beside it, the 审批表, and the officer's verbs (edit,
+// triage, merge, the chain's actions, clearing a prohibited-content flag). Each verb is
+// validate → call the review service (which authorises and audits) → redirect.
+import express, { type Router } from "express";
+import type { App } from "../../app.js";
+import { GatewayError } from "../../domain/errors.js";
+import { canStart, type DraftAction } from "../../domain/status.js";
+import { mayAct } from "../../review/service.js";
+import { lineDiff } from "../diff.js";
+import { actorOf } from "../middleware.js";
+import { OriginalViews } from "../original-view.js";
+import { int } from "../params.js";
+
+const ACTIONS: DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
+export const actionLabel: Record<DraftAction, string> = {
+  send_for_review: "送处长审核",
+  division_approve: "处长审核通过",
+  leader_approve: "办领导审核通过",
+  send_back: "退回修改",
+  return_to_sender: "退回报送单位",
+  reject: "不予采用",
+  publish: "发布",
+  archive: "归档",
+  reopen: "重新打开",
+  correct: "更正（发布后）",
+};
+
+export function draftRoutes(app: App): Router {
+  const review = app.review;
+  const originals = new OriginalViews((sha) => app.blobs.get(sha), app.config.limits);
+  const r = express.Router();
+
+  r.get("/drafts/:id", async (req, res) => {
+    const actor = actorOf(req);
+    const { draft, events } = app.read.draftDetail(actor, int(req.params.id) ?? 0);
+    const first = draft.intakes[0];
+    const original = first?.rawPath ? await originals.get(first.rawPath) : null;
+    const actions = ACTIONS.filter((a) => canStart(a, draft.status) && mayAct(actor, a, draft));
+    const revisions = draft.revisions.map((rev, i) => {
+      const newer = i === 0 ? { title: draft.title, body: draft.body } : draft.revisions[i - 1]!;
+      return { ...rev, diff: lineDiff(`${rev.title}\n\n${rev.body}`, `${newer.title}\n\n${newer.body}`) };
+    });
+    res.render("draft.njk", {
+      d: draft,
+      original,
+      events,
+      revisions,
+      actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: ["send_back", "return_to_sender", "reject", "archive", "correct"].includes(a) })),
+      canClearProhibited: draft.flags.includes("prohibited_content") && mayAct(actor, "send_for_review", draft),
+      canEdit: mayAct(actor, "edit", draft),
+      canTriage: mayAct(actor, "triage", draft),
+      choices: mayAct(actor, "triage", draft) ? app.read.choices() : null,
+    });
+  });
+
+  // 《省编办上网信息发布审批表》 (Attachment 3), printable.
+  r.get("/drafts/:id/form", async (req, res) => {
+    const { draft } = app.read.draftDetail(actorOf(req), int(req.params.id) ?? 0);
+    const steps = draft.reviewSteps.filter((s) => s.status !== "superseded");
+    const pick = (stages: string[]) => [...steps].reverse().find((s) => stages.includes(s.stage));
+    res.render("form.njk", { d: draft, head: pick(["division_head"]), deputy: pick(["deputy_director"]), director: pick(["director"]), header: pick(["division_head", "leader", "deputy_director", "director"]) });
+  });
+
+  r.post("/drafts/:id/edit", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    await review.edit(actorOf(req), id, int(b.version) ?? 0, { title: b.title ?? "", body: b.body ?? "", note: b.note }, req.ip);
+    req.session.flash = "已保存";
+    res.redirect(`/drafts/${id}`);
+  });
+
+  r.post("/drafts/:id/triage", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    await review.triage(actorOf(req), id, int(b.version) ?? 0, { unitId: int(b.unitId) ?? null, columnId: int(b.columnId) ?? null, divisionId: int(b.divisionId) ?? null, important: b.important === "on" }, req.ip);
+    req.session.flash = "分拣信息已保存";
+    res.redirect(`/drafts/${id}`);
+  });
+
+  r.post("/drafts/:id/merge", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    const into = int(String(b.originalId ?? "").replace(/^#/, ""));
+    if (!into) throw new GatewayError("VALIDATION", "请填写原稿编号");
+    await review.mergeInto(actorOf(req), id, int(b.version) ?? 0, into, req.ip);
+    req.session.flash = `已作为重复稿件并入 #${into}`;
+    res.redirect(`/drafts/${into}`);
+  });
+
+  r.post("/drafts/:id/action", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    const action = b.action as DraftAction;
+    if (!ACTIONS.includes(action)) throw new GatewayError("VALIDATION", "未知操作");
+    await review.act(actorOf(req), id, int(b.version) ?? 0, action, { comment: b.comment }, req.ip);
+    req.session.flash = `已${actionLabel[action]}`;
+    res.redirect(`/drafts/${id}`);
+  });
+
+  r.post("/drafts/:id/clear-prohibited", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    await review.clearProhibited(actorOf(req), id, int(b.version) ?? 0, b.reason ?? "", req.ip);
+    req.session.flash = "已解除违禁内容标记（理由已记录）";
+    res.redirect(`/drafts/${id}`);
+  });
+  return r;
+}

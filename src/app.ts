@@ -13,10 +13,13 @@ import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
 import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
+import { openAuditTrail, type AuditFiles } from "./audit/audit.js";
 
 export interface App {
   config: Config;
   db: Db;
+  /** The database, audit key and anchor files of this installation's audit trail. */
+  auditFiles: AuditFiles;
   blobs: BlobStore;
   pipeline: Pipeline;
   review: ReviewService;
@@ -34,6 +37,8 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const config = loadConfig(env);
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = await openDb(config.dbFile);
+  const auditFiles: AuditFiles = { dbFile: config.dbFile, keyFile: config.audit.keyFile, anchorFile: config.audit.anchorFile };
+  await openAuditTrail(db, auditFiles);
   if ((await db.division.count()) === 0) await seedReference(db);
   const writer = new IngestWriter(config.dbFile);
   const blobs = new BlobStore(config.blobDir, (sha) => writer.packEntry(sha));
@@ -48,6 +53,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   return {
     config,
     db,
+    auditFiles,
     blobs,
     pipeline,
     review,

@@ -2,7 +2,8 @@
 import fs from "node:fs";
 import { Command } from "commander";
 import { createApp } from "./app.js";
-import { verifyAudit } from "./audit/audit.js";
+import { anchorAudit } from "./audit/audit.js";
+import { verifyAudit } from "./audit/verify.js";
 import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
 import { loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
@@ -122,14 +123,17 @@ units
 const auditCmd = program.command("audit").description("audit trail");
 auditCmd
   .command("verify")
-  .description("recompute the hash chain; exit 1 if any row was changed or removed")
+  .description("recompute the keyed hash chain and check it against the anchor file; exit 1 and name the first missing, changed or re-hashed event")
   .action(async () => {
     const app = await createApp();
     try {
-      const r = await verifyAudit(app.db);
-      if (r.ok) console.log(`audit trail intact: ${r.count} events`);
-      else {
-        console.error(`audit trail BROKEN at event #${r.firstBadId}: ${r.problem} (${r.count} events verified before it)`);
+      const r = await verifyAudit(app.db, { anchorFile: app.auditFiles.anchorFile });
+      if (r.ok) {
+        // The head just verified becomes an anchor, so a later truncation is caught from here on.
+        await anchorAudit(app.db, app.auditFiles, "verify", true);
+        console.log(`审计记录完整：共 ${r.count} 条（#${r.keyedFromId} 起以审计密钥计算），已核对锚点 ${r.anchorsChecked} 个，当前链头已写入锚点文件 ${app.auditFiles.anchorFile}`);
+      } else {
+        console.error(`审计记录被篡改：${r.problem}${r.firstBadId ? `（第一处问题：#${r.firstBadId}）` : ""}；此前 ${r.count} 条核验无误`);
         process.exitCode = 1;
       }
     } finally {

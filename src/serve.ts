@@ -10,6 +10,7 @@ import { errorMessage } from "./domain/errors.js";
 import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
+import { anchorAudit } from "./audit/audit.js";
 
 export interface Running {
   server: Server;
@@ -63,6 +64,10 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   // Mail queued by web actions (approval requests, notices) goes out within seconds.
   const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
   const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
+  // The audit chain's head goes to the anchor file at start, while it grows, and at stop.
+  const anchor = (reason: string) => anchorAudit(app.db, app.auditFiles, reason).catch((err) => log(`audit anchor not written: ${errorMessage(err)}`));
+  await anchor("start");
+  const anchors = setInterval(() => void anchor("periodic"), app.config.audit.anchorMinutes * 60_000);
   await poll();
   const imap = startImap(app, log, sweep);
 
@@ -75,11 +80,13 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       clearInterval(timer);
       clearInterval(outbox);
       clearInterval(housekeeping);
+      clearInterval(anchors);
       watcher?.close();
       await poll.settled();
       await sweep.settled();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
+      await anchor("stop");
     },
   };
 }

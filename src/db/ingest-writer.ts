@@ -5,7 +5,8 @@
 // Everything else (web, review chain, CLI) goes through Prisma. Dates are written in the ISO
 // form the Prisma SQLite adapter writes, so Prisma reads these rows back unchanged.
 import Database from "better-sqlite3";
-import { chainEvents, type AuditInput } from "../audit/audit.js";
+import { chainEvents, type AuditInput } from "../audit/chain.js";
+import { auditKeyFor } from "../audit/key.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 import type { PackEntry } from "../util/blobs.js";
 
@@ -93,7 +94,7 @@ export class IngestWriter {
   private readonly db: Database.Database;
   private readonly s: Record<string, Stmt>;
 
-  constructor(dbFile: string) {
+  constructor(private readonly dbFile: string) {
     this.db = new Database(dbFile, { timeout: 15_000 });
     this.db.pragma("journal_mode = WAL");
     // FULL: each commit is on disk before the source is acknowledged (an IMAP MOVE cannot be
@@ -237,7 +238,7 @@ export class IngestWriter {
   /** The same hash chain as audit/audit.ts, for events of the ingest transaction. */
   appendAudit(events: AuditInput[]): void {
     const head = (this.s.auditHead!.get() as { hash: string } | undefined)?.hash;
-    for (const r of chainEvents(head, events)) this.s.auditInsert!.run(sqliteDate(r.at), r.actor, r.action, r.entityType, r.entityId, r.detail, r.ip, r.prevHash, r.hash);
+    for (const r of chainEvents(auditKeyFor(this.dbFile), head, events)) this.s.auditInsert!.run(sqliteDate(r.at), r.actor, r.action, r.entityType, r.entityId, r.detail, r.ip, r.prevHash, r.hash);
   }
 
   close(): void {

@@ -3,13 +3,15 @@
 // extraction of the next batch.
 import { parentPort, workerData } from "node:worker_threads";
 import { IngestWriter } from "../db/ingest-writer.js";
+import { registerAuditKey } from "../audit/key.js";
 import { errorMessage } from "../domain/errors.js";
 import { BlobStore } from "../util/blobs.js";
 import { settle, type SettleItem } from "./commit.js";
 import type { SettleRequest } from "./committer.js";
 import type { PrepareReference } from "./decide.js";
 
-const { dbFile, blobDir } = workerData as { dbFile: string; blobDir: string };
+const { dbFile, blobDir, auditKey } = workerData as { dbFile: string; blobDir: string; auditKey: Uint8Array };
+registerAuditKey(dbFile, Buffer.from(auditKey));
 const writer = new IngestWriter(dbFile);
 const blobs = new BlobStore(blobDir, (sha) => writer.packEntry(sha));
 let ref: { version: number; value: PrepareReference } | null = null;

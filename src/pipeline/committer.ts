@@ -3,6 +3,7 @@
 // thread) or inline on the main thread's writer.
 import { Worker } from "node:worker_threads";
 import type { IngestWriter } from "../db/ingest-writer.js";
+import { auditKeyFor } from "../audit/key.js";
 import type { BlobStore } from "../util/blobs.js";
 import { settle, type SettleItem } from "./commit.js";
 import type { IngestResult } from "./ingest.js";
@@ -76,7 +77,7 @@ export class ThreadCommitter implements Committer {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL("./commit-thread.mjs", import.meta.url), { workerData: { dbFile: this.dbFile, blobDir: this.blobDir } });
+    const worker = new Worker(new URL("./commit-thread.mjs", import.meta.url), { workerData: { dbFile: this.dbFile, blobDir: this.blobDir, auditKey: auditKeyFor(this.dbFile) } });
     this.sentVersion = -1;
     worker.on("message", (m: { id: number; results?: IngestResult[]; error?: string }) => {
       const p = this.pending.get(m.id);

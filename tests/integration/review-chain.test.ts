@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { loadActor, seedDemoUsers } from "../../src/accounts/users.js";
 import { ReviewService } from "../../src/review/service.js";
-import { verifyAudit } from "../../src/audit/audit.js";
+import { verifyAudit } from "../../src/audit/verify.js";
 import type { Actor } from "../../src/domain/roles.js";
 import { Maildir } from "../../src/sources/maildir.js";
 import { statistics } from "../../src/stats/stats.js";
@@ -143,7 +143,7 @@ describe("review chain", () => {
   });
 
   it("keeps an audit trail that detects tampering behind the application's back", async () => {
-    expect((await verifyAudit(t.app.db)).ok).toBe(true);
+    expect((await verifyAudit(t.app.db, t.app.auditFiles)).ok).toBe(true);
     const raw = new Database(t.app.config.dbFile);
     expect(() => raw.prepare(`UPDATE AuditEvent SET actor = 'user:nobody' WHERE id = 3`).run()).toThrow(/append-only/);
     expect(() => raw.prepare(`DELETE FROM AuditEvent WHERE id = 3`).run()).toThrow(/append-only/);
@@ -151,7 +151,7 @@ describe("review chain", () => {
     raw.exec(`DROP TRIGGER AuditEvent_no_update`);
     raw.prepare(`UPDATE AuditEvent SET detail = '{}' WHERE id = 3`).run();
     raw.close();
-    const r = await verifyAudit(t.app.db);
+    const r = await verifyAudit(t.app.db, t.app.auditFiles);
     expect(r.ok).toBe(false);
     expect(r.firstBadId).toBe(3);
   });

@@ -1,6 +1,7 @@
 // Read side of the info centre's screens: one function per screen, so a handler renders what
 // one read returned and never queries tables itself.
 import type { Db } from "../db/client.js";
+import { chinaDay } from "../domain/time.js";
 
 export class AdminReads {
   constructor(private readonly db: Db) {}
@@ -33,7 +34,7 @@ export class AdminReads {
 
   /** 信息员推荐 (Attachment 4): the recommendations, and the units with none by the deadline (a date in China Standard Time). */
   async officers(deadlineDay: string) {
-    const deadline = new Date(`${deadlineDay}T23:59:59+08:00`);
+    const deadline = chinaDay(deadlineDay, "23:59:59");
     const [officers, units] = await Promise.all([
       this.db.infoOfficer.findMany({ orderBy: [{ status: "asc" }, { id: "desc" }], include: { unit: true } }),
       this.db.sendingUnit.findMany({ where: { active: true }, include: { officers: { where: { status: { not: "rejected" }, createdAt: { lte: deadline } } } }, orderBy: { regionCode: "asc" } }),

@@ -22,10 +22,9 @@ import type { MessageSummary } from "../pipeline/prepare.js";
 import { APPROVAL_ID_PREFIX, messageIdDomain, queueMail } from "../notify/outbox.js";
 import type { ReviewService } from "../review/service.js";
 import { readDecision } from "./reply-text.js";
-import { stageLabel } from "./requests.js";
+import { stageName } from "../domain/review-steps.js";
+import { formatLongDateTime } from "../domain/time.js";
 import { hashToken, tokenFromSubject } from "./tokens.js";
-
-const fmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "long", timeStyle: "short", hour12: false });
 
 export type DnsResolver = (name: string, rr: string) => Promise<unknown>;
 
@@ -57,7 +56,7 @@ export class ApprovalReplies implements ReplyHandler {
           to: ctx.approver.email,
           subject: `【未生效】关于《${ctx.title ?? "审批事项"}》的邮件回复`,
           template: "refusal",
-          data: { approverName: ctx.approver.name, approverEmail: ctx.approver.email, title: ctx.title, from, receivedAt: fmt.format(new Date()), reason, draftId: ctx.draftId },
+          data: { approverName: ctx.approver.name, approverEmail: ctx.approver.email, title: ctx.title, from, receivedAt: formatLongDateTime(new Date()), reason, draftId: ctx.draftId },
           draftId: ctx.draftId ?? null,
         });
       return { reason: `审批回复未生效：${reason}`, draftId: ctx.draftId ?? null, audit: events };
@@ -119,16 +118,16 @@ export class ApprovalReplies implements ReplyHandler {
     // Single use: this token and every other token of the step.
     await tx.approvalToken.updateMany({ where: { reviewStepId: step.id, usedAt: null }, data: { usedAt: new Date() } });
     const decisionLabel = decision.kind === "send_back" ? "退回修改" : "同意";
-    events.push({ actor: `email:${from}`, action: "approval.decided", entityType: "draft", entityId: step.draftId, detail: { stepId: step.id, stage: stageLabel[step.stage], decision: decisionLabel, intakeId } });
+    events.push({ actor: `email:${from}`, action: "approval.decided", entityType: "draft", entityId: step.draftId, detail: { stepId: step.id, stage: stageName(step.stage), decision: decisionLabel, intakeId } });
     await queueMail(tx, this.config, {
       kind: "decision_recorded",
       to: person.email,
       subject: `【已记录】${step.formTitle}：${decisionLabel}`,
       template: "decision_recorded",
-      data: { approverName: person.name, title: step.formTitle, decisionLabel, comment: decision.kind === "send_back" ? decision.reason : decision.comment, decidedAt: fmt.format(new Date()) },
+      data: { approverName: person.name, title: step.formTitle, decisionLabel, comment: decision.kind === "send_back" ? decision.reason : decision.comment, decidedAt: formatLongDateTime(new Date()) },
       draftId: step.draftId,
     });
-    return { reason: `${person.name}通过邮件${decisionLabel}（${stageLabel[step.stage]}）`, draftId: step.draftId, audit: events };
+    return { reason: `${person.name}通过邮件${decisionLabel}（${stageName(step.stage)}）`, draftId: step.draftId, audit: events };
   }
 
   /** null when DKIM passes with DMARC alignment for the approver's domain. */

@@ -6,9 +6,8 @@ import type { Db, Tx } from "../db/client.js";
 import type { TransitionEvent, TransitionListener } from "../review/service.js";
 import { queueMail } from "../notify/outbox.js";
 import { hashToken, newToken } from "./tokens.js";
-
-const fmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
-export const stageLabel: Record<string, string> = { division_head: "处长审核", leader: "办领导审核", deputy_director: "副主任批示", director: "主任批示" };
+import { stageName } from "../domain/review-steps.js";
+import { formatLongDateTime } from "../domain/time.js";
 
 /** Where a unit hears back: the registered address it sent from, else its first registered address. */
 async function unitAddress(tx: Tx, draft: { unitId: number | null; unitConfirmed: boolean; senderAddress: string | null }): Promise<string | null> {
@@ -43,7 +42,7 @@ export class ApprovalRequests implements TransitionListener {
         to: person.email,
         subject: `【待审核】${step.formTitle} [审批编号 GW-${token}]`,
         template: "approval_request",
-        data: { approverName: person.name, approverEmail: person.email, stageLabel: stageLabel[step.stage], form: step, body, headOpinion, draftId: step.draftId, expiresAt: fmt.format(expiresAt) },
+        data: { approverName: person.name, approverEmail: person.email, stageLabel: stageName(step.stage), form: step, body, headOpinion, draftId: step.draftId, expiresAt: formatLongDateTime(expiresAt) },
         draftId: step.draftId,
         reviewStepId: step.id,
       });
@@ -64,7 +63,7 @@ export class ApprovalRequests implements TransitionListener {
         to,
         subject: `【已发布】${d.title}`,
         template: "published",
-        data: { ...common, columnName: d.column?.name ?? "", publisherName: e.actor.displayName, publishedAt: fmt.format(new Date()) },
+        data: { ...common, columnName: d.column?.name ?? "", publisherName: e.actor.displayName, publishedAt: formatLongDateTime(new Date()) },
         draftId: d.id,
       });
   }
@@ -123,7 +122,7 @@ export async function queueReceipts(db: Db, config: Config): Promise<number> {
         to,
         subject: `【回执】已收到：${d.title}`,
         template: "receipt",
-        data: { unitName: d.unit?.name ?? "", title: d.title, draftId: d.id, divisionName: d.division?.fullName, receivedAt: fmt.format(d.receivedAt) },
+        data: { unitName: d.unit?.name ?? "", title: d.title, draftId: d.id, divisionName: d.division?.fullName, receivedAt: formatLongDateTime(d.receivedAt) },
         draftId: d.id,
       });
     });

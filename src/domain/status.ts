@@ -37,7 +37,44 @@ export type DraftAction =
   | "reopen" // info admin: returned/rejected/archived → triage
   | "correct"; // info admin: published → triage for a correction; the published version stays until the new one is published
 
-const open: DraftStatus[] = ["triage", "division_review", "leader_review", "approved"];
+/**
+ * Open work: what the daily queue shows and counts. History (published, returned, rejected,
+ * archived) is a filter away.
+ */
+export const OPEN_STATUSES: readonly DraftStatus[] = ["triage", "division_review", "leader_review", "approved"];
+const open = OPEN_STATUSES;
+
+export function isOpen(status: string): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status);
+}
+
+/** Every action, in the order the draft page offers them. */
+export const DRAFT_ACTIONS: readonly DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
+
+export function isDraftAction(s: unknown): s is DraftAction {
+  return typeof s === "string" && (DRAFT_ACTIONS as readonly string[]).includes(s);
+}
+
+/** The button, and the flash after it: 「已」 + label. */
+export const actionLabel: Record<DraftAction, string> = {
+  send_for_review: "送处长审核",
+  division_approve: "处长审核通过",
+  leader_approve: "办领导审核通过",
+  send_back: "退回修改",
+  return_to_sender: "退回报送单位",
+  reject: "不予采用",
+  publish: "发布",
+  archive: "归档",
+  reopen: "重新打开",
+  correct: "更正（发布后）",
+};
+
+/** Actions that say no or undo: the reason is recorded, mailed where it goes to someone, and required. */
+export const ACTIONS_NEEDING_REASON: readonly DraftAction[] = ["send_back", "return_to_sender", "reject", "archive", "correct"];
+
+export function needsReason(action: DraftAction): boolean {
+  return ACTIONS_NEEDING_REASON.includes(action);
+}
 
 /** Where an action may start from. */
 export const allowedFrom: Record<DraftAction, readonly DraftStatus[]> = {

@@ -4,6 +4,8 @@
 // sender's fax number, page count, reception time and resolution from it. The number identifies
 // the sending unit (identifyByFax): a fax mail's From address is the fax server's, never the unit's.
 import { normaliseFax } from "../identify/unit.js";
+/** Times without a zone are the fax server's local time: China Standard Time. */
+import { CHINA_OFFSET } from "../domain/time.js";
 
 export type FaxStyle = "hylafax" | "commercial";
 
@@ -20,8 +22,6 @@ export interface FaxInfo {
   quality: "normal" | "fine" | "superfine" | null;
 }
 
-/** Times without a zone are the fax server's local time: China Standard Time. */
-const CHINA_OFFSET = "+08:00";
 
 /** The first run in s that reads as a phone number (≥ 7 digits; +, spaces, dashes, brackets allowed). */
 export function findNumber(s: string | null | undefined): string | null {

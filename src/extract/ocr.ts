@@ -17,9 +17,8 @@ import { partKind, type PageText, type PartExtraction } from "./documents.js";
 import { meaningfulChars } from "./text.js";
 import type { MimePart } from "./mime.js";
 import { normaliseCjkSpacing, tidyText } from "./text.js";
+import { LOW_OCR_CONFIDENCE } from "../domain/extraction.js";
 
-/** Pages below this mean confidence (tesseract's 0–100 scale) are flagged for a person. */
-export const LOW_CONFIDENCE = 70;
 
 export interface OcrPage extends PageText {
   /** Why this page has no text (timeout, undecodable); null when it was read. */
@@ -32,7 +31,7 @@ export interface OcrExtraction extends PartExtraction {
   pages: OcrPage[];
   /** One PNG per page, in page order, as the OCR saw it (squared, greyscale, deskewed). */
   pageImages: Buffer[];
-  /** Page numbers whose confidence is below LOW_CONFIDENCE: flag them on the draft. */
+  /** Page numbers whose confidence is below LOW_OCR_CONFIDENCE: flag them on the draft. */
   lowConfidencePages: number[];
 }
 
@@ -582,7 +581,7 @@ function assemble(
     pages,
     confidence: conf.length ? Math.round((conf.reduce((a, b) => a + b, 0) / conf.length) * 10) / 10 : null,
     pageImages: results.map((r) => r.image ?? Buffer.alloc(0)),
-    lowConfidencePages: pages.filter((p) => p.method === "ocr" && p.confidence != null && p.confidence < LOW_CONFIDENCE).map((p) => p.pageNo),
+    lowConfidencePages: pages.filter((p) => p.method === "ocr" && p.confidence != null && p.confidence < LOW_OCR_CONFIDENCE).map((p) => p.pageNo),
   };
 }
 

@@ -9,7 +9,8 @@ import Database from "better-sqlite3";
 import type { Db } from "../db/client.js";
 import { visibleDivisions, type Actor } from "../domain/roles.js";
 import { GatewayError } from "../domain/errors.js";
-import { canSee } from "./service.js";
+import { canSee } from "../domain/permissions.js";
+import { DraftStatus, OPEN_STATUSES } from "../domain/status.js";
 import { catchUpSearchIndex } from "../db/search-index.js";
 
 export interface QueueFilter {
@@ -27,8 +28,8 @@ export interface QueueFilter {
 
 export const PAGE_SIZE = 50;
 
-/** The daily queue is open work; history (published, returned, rejected, archived) is a filter away. */
-export const OPEN_STATUSES = ["triage", "division_review", "leader_review", "approved"];
+/** Open work (domain/status.ts) as a literal SQL list: a constant, so SQLite plans it like one. */
+const OPEN = `d.status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 
 // Draft.sharedTriage is a generated, indexed column (migration 20261126000200): status = 'triage'
 // AND (divisionId IS NULL OR unitConfirmed = 0 OR columnId IS NULL).
@@ -57,9 +58,9 @@ export function myWork(actor: Actor): Clause {
   const parts: Clause[] = [];
   const heads = actor.grants.filter((g) => g.role === "division_head" && g.divisionId != null).map((g) => g.divisionId!);
   const admins = actor.grants.filter((g) => g.role === "info_admin" && g.divisionId != null).map((g) => g.divisionId!);
-  if (heads.length) parts.push({ sql: `d.status = 'division_review' AND d.divisionId IN ${inList(heads)}`, params: heads });
-  if (actor.grants.some((g) => g.role === "leader")) parts.push({ sql: `d.status = 'leader_review'`, params: [] });
-  if (admins.length) parts.push({ sql: `d.status IN ('triage', 'approved') AND d.divisionId IN ${inList(admins)}`, params: admins }, { sql: SHARED_TRIAGE, params: [] });
+  if (heads.length) parts.push({ sql: `d.status = '${DraftStatus.divisionReview}' AND d.divisionId IN ${inList(heads)}`, params: heads });
+  if (actor.grants.some((g) => g.role === "leader")) parts.push({ sql: `d.status = '${DraftStatus.leaderReview}'`, params: [] });
+  if (admins.length) parts.push({ sql: `d.status IN ('${DraftStatus.triage}', '${DraftStatus.approved}') AND d.divisionId IN ${inList(admins)}`, params: admins }, { sql: SHARED_TRIAGE, params: [] });
   return or(parts);
 }
 
@@ -208,7 +209,7 @@ export class ReadModel {
     if (f.to) base.push({ sql: "d.receivedAt < ?", params: [iso(new Date(f.to.getTime() + 86_400_000))] });
     if (f.q?.trim()) base.push(await this.search(f.q));
     // status: "" = open items (the default), "all" = everything, else one status.
-    const status: Clause[] = f.status === "all" ? [] : f.status ? [{ sql: "d.status = ?", params: [f.status] }] : [{ sql: `d.status IN ('triage', 'division_review', 'leader_review', 'approved')`, params: [] }];
+    const status: Clause[] = f.status === "all" ? [] : f.status ? [{ sql: "d.status = ?", params: [f.status] }] : [{ sql: OPEN, params: [] }];
     const where = and([...base, ...status]);
     // The page's ids first, sorted on index data alone; then only those 50 (wide) rows.
     const rows = this.all<QueueRow>(
@@ -223,7 +224,7 @@ export class ReadModel {
     const total = this.get<{ n: number }>(`SELECT count(*) AS n FROM Draft d WHERE ${where.sql}`, where.params)!.n;
     // The per-status counts are of open work only: counting 100,000 closed items on every page
     // view would cost more than the page.
-    const open = and([...base, { sql: `d.status IN ('triage', 'division_review', 'leader_review', 'approved')`, params: [] }]);
+    const open = and([...base, { sql: OPEN, params: [] }]);
     // A scope of several divisions or the shared triage is an OR that SQLite answers from two
     // indexes; grouping by the plain column would steer it onto the status index instead, a
     // scan of every open item (bench:web, info administrator: 3–11 ms instead of 0.3 ms).
@@ -288,7 +289,7 @@ export class ReadModel {
     const vis = visibleDivisions(actor);
     const divisions = this.choices().divisions.filter((d) => vis === "all" || vis.includes(d.id));
     const open = this.all<{ divisionId: number; n: number }>(
-      `SELECT d.divisionId, count(*) AS n FROM Draft d WHERE d.status IN ('triage', 'division_review', 'leader_review', 'approved') AND d.divisionId IN ${inList(divisions.map((d) => d.id))} GROUP BY d.divisionId`,
+      `SELECT d.divisionId, count(*) AS n FROM Draft d WHERE ${OPEN} AND d.divisionId IN ${inList(divisions.map((d) => d.id))} GROUP BY d.divisionId`,
       divisions.map((d) => d.id),
     );
     const openBy = new Map(open.map((o) => [o.divisionId, o.n]));

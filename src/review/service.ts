@@ -3,55 +3,14 @@
 import type { Db, Tx } from "../db/client.js";
 import { audit } from "../audit/audit.js";
 import { GatewayError } from "../domain/errors.js";
-import { canStart, nextStatus, type DraftAction } from "../domain/status.js";
-import { divisionsWithRole, hasRole, Role, visibleDivisions, type Actor } from "../domain/roles.js";
+import { canSee, isInfoAdminOf, mayAct } from "../domain/permissions.js";
+import { canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
+import type { Actor } from "../domain/roles.js";
+import { LEADER_STAGES, ReviewStage } from "../domain/review-steps.js";
 
 type DraftRow = NonNullable<Awaited<ReturnType<Tx["draft"]["findUnique"]>>>;
 
 const actorLabel = (a: Actor) => `user:${a.username}`;
-
-/** Shared triage: items whose unit, column or division still needs a person. */
-export function inSharedTriage(d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
-  return d.status === "triage" && (d.divisionId == null || !d.unitConfirmed || d.columnId == null);
-}
-
-export function canSee(actor: Actor, d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
-  const vis = visibleDivisions(actor);
-  if (vis === "all") return true;
-  if (d.divisionId != null && vis.includes(d.divisionId)) return true;
-  return hasRole(actor, Role.infoAdmin) && inSharedTriage(d);
-}
-
-function isAdminOf(actor: Actor, d: Pick<DraftRow, "divisionId">): boolean {
-  return d.divisionId != null && divisionsWithRole(actor, Role.infoAdmin).includes(d.divisionId);
-}
-
-/** Who may start which action on this draft. Hiding a button is not enough: this is the check. */
-export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d: Pick<DraftRow, "status" | "divisionId" | "unitConfirmed" | "columnId">): boolean {
-  switch (action) {
-    case "triage":
-      return d.status === "triage" && (isAdminOf(actor, d) || (hasRole(actor, Role.infoAdmin) && inSharedTriage(d)));
-    case "edit":
-      return d.status === "triage" && isAdminOf(actor, d);
-    case "send_for_review":
-    case "return_to_sender":
-    case "publish":
-    case "archive":
-    case "reopen":
-    case "correct":
-      return isAdminOf(actor, d);
-    case "reject":
-      return isAdminOf(actor, d) || (d.status === "division_review" && divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId ?? -1));
-    case "division_approve":
-      return d.divisionId != null && divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId);
-    case "leader_approve":
-      return hasRole(actor, Role.leader);
-    case "send_back":
-      if (d.status === "division_review") return divisionsWithRole(actor, Role.divisionHead).includes(d.divisionId ?? -1);
-      if (d.status === "leader_review") return hasRole(actor, Role.leader);
-      return isAdminOf(actor, d);
-  }
-}
 
 /** What happened, for those who must hear of it (the outbox: approval requests, notices). */
 export interface TransitionEvent {
@@ -150,7 +109,7 @@ export class ReviewService {
   async clearProhibited(actor: Actor, id: number, version: number, reason: string, ip?: string) {
     return this.db.$transaction(async (tx) => {
       const d = await this.load(tx, actor, id, version);
-      if (!isAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
+      if (!isInfoAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
       const flags = JSON.parse(d.flags) as string[];
       if (!flags.includes("prohibited_content")) throw new GatewayError("INVALID_TRANSITION", "此稿件没有违禁内容标记");
       if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写复核理由");
@@ -200,8 +159,7 @@ export class ReviewService {
       if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
       if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
       const comment = (input.comment ?? "").trim();
-      const needsComment: DraftAction[] = ["send_back", "return_to_sender", "reject", "archive", "correct"];
-      if (needsComment.includes(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
+      if (needsReason(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
       const now = new Date();
       const to = nextStatus(action, d.important);
       const extra: Record<string, unknown> = {};
@@ -214,22 +172,22 @@ export class ReviewService {
         // A new round supersedes whatever was pending from an earlier round.
         await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
         const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId } });
-        const step = await tx.reviewStep.create({ data: { draftId: id, stage: "division_head", divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, ...form } });
+        const step = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.divisionHead, divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, ...form } });
         extra.reviewStepId = step.id;
         pendingStepId = step.id;
       } else if (action === "division_approve" || action === "leader_approve") {
-        const stageWhere = action === "division_approve" ? { stage: "division_head" } : { stage: { in: ["leader", "deputy_director", "director"] } };
+        const stageWhere = action === "division_approve" ? { stage: ReviewStage.divisionHead } : { stage: { in: [...LEADER_STAGES] } };
         const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending", ...stageWhere }, orderBy: { id: "desc" } });
         if (!step) throw new GatewayError("INVALID_TRANSITION", "没有待审核的审批记录");
         let stage = step.stage;
         if (action === "leader_approve") {
           const person = actor.personId ? await tx.person.findUnique({ where: { id: actor.personId } }) : null;
-          stage = person?.leaderRank === "director" ? "director" : "deputy_director";
+          stage = person?.leaderRank === "director" ? ReviewStage.director : ReviewStage.deputyDirector;
         }
         await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
         if (to === "leader_review") {
           const form = await this.formSnapshot(tx, d, actor, step.formInfoAdmin);
-          const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: "leader", divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
+          const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.leader, divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
           pendingStepId = leaderStep.id;
         }
         extra.reviewStepId = step.id;
@@ -290,9 +248,9 @@ export class ReviewService {
       throw new GatewayError("INVALID_TRANSITION", "疑含违禁内容（第十条）：须由信息管理员人工复核并解除标记后才能发布");
 
     const steps = await tx.reviewStep.findMany({ where: { draftId: d.id, status: "approved" }, orderBy: { id: "asc" } });
-    const head = steps.find((s) => s.stage === "division_head");
+    const head = steps.find((s) => s.stage === ReviewStage.divisionHead);
     if (!head) throw new GatewayError("INVALID_TRANSITION", "未经处长审核，不得发布");
-    if (d.important && !steps.some((s) => s.stage === "deputy_director" || s.stage === "director"))
+    if (d.important && !steps.some((s) => s.stage === ReviewStage.deputyDirector || s.stage === ReviewStage.director))
       throw new GatewayError("INVALID_TRANSITION", "重要信息须经办领导审核后发布");
   }
 

@@ -4,6 +4,7 @@
 // Periods are calendar periods in China Standard Time.
 import type { Db } from "../db/client.js";
 import { GatewayError } from "../domain/errors.js";
+import { chinaMonthStart } from "../domain/time.js";
 
 export interface Period {
   key: string; // 2026, 2026-Q4, 2026-11
@@ -12,8 +13,7 @@ export interface Period {
   to: Date; // exclusive
 }
 
-const CST = 8 * 3_600_000;
-const cstStart = (y: number, m: number) => new Date(Date.UTC(y, m, 1) - CST);
+const cstStart = chinaMonthStart;
 const QUARTER = ["一", "二", "三", "四"];
 
 export function parsePeriod(key: string): Period {

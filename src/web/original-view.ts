@@ -4,7 +4,7 @@
 import sanitizeHtml from "sanitize-html";
 import type { Limits } from "../config/index.js";
 import { readOriginal } from "../extract/mime.js";
-import { formatDateTime } from "./views.js";
+import { formatDateTime } from "../domain/time.js";
 
 export interface OriginalView {
   headers: Array<[string, string]>;
@@ -27,7 +27,7 @@ export async function originalView(raw: Buffer, limits: Limits): Promise<Origina
       ["发件人", m.from],
       ["收件人", m.to],
       ["主题", m.subject],
-      ["日期", m.date ? formatDateTime.format(m.date) : m.dateHeader],
+      ["日期", m.date ? formatDateTime(m.date) : m.dateHeader],
       ["Message-ID", m.messageId],
     ],
     text: m.text,

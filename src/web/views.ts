@@ -5,21 +5,29 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import nunjucks from "nunjucks";
+import { extractMethodLabel, LOW_OCR_CONFIDENCE } from "../domain/extraction.js";
+import { decisionChannelLabel, stageLabel, stepStatusLabel } from "../domain/review-steps.js";
 import { flagLabel, statusLabel } from "../domain/status.js";
 import { roleLabel } from "../domain/roles.js";
+import { formatDateTime, formatDay } from "../domain/time.js";
 
 export const templatesDir = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.."), "templates");
 
-export const formatDateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
-const formatDay = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric" });
+/** A label from one of the domain's tables, or the value itself when the table has none. */
+const labelOf = (table: Record<string, string>) => (v: string | null | undefined) => (v == null ? "" : (table[v] ?? v));
 
 export function useViews(web: Express): void {
   const env = nunjucks.configure(path.join(templatesDir, "web"), { autoescape: true, noCache: process.env.NODE_ENV === "development" });
-  env.addFilter("dt", (d: Date | string | null) => (d ? formatDateTime.format(new Date(d)) : ""));
-  env.addFilter("day", (d: Date | string | null) => (d ? formatDay.format(new Date(d)) : ""));
-  env.addFilter("status", (s: string) => statusLabel[s as keyof typeof statusLabel] ?? s);
-  env.addFilter("flag", (s: string) => flagLabel[s] ?? s);
-  env.addFilter("role", (s: string) => roleLabel[s as keyof typeof roleLabel] ?? s);
+  env.addFilter("dt", (d: Date | string | null) => (d ? formatDateTime(new Date(d)) : ""));
+  env.addFilter("day", (d: Date | string | null) => (d ? formatDay(new Date(d)) : ""));
+  env.addFilter("status", labelOf(statusLabel));
+  env.addFilter("flag", labelOf(flagLabel));
+  env.addFilter("role", labelOf(roleLabel));
+  env.addFilter("stage", labelOf(stageLabel));
+  env.addFilter("stepStatus", labelOf(stepStatusLabel));
+  env.addFilter("decisionChannel", labelOf(decisionChannelLabel));
+  env.addFilter("extractMethod", labelOf(extractMethodLabel));
+  env.addGlobal("LOW_OCR_CONFIDENCE", LOW_OCR_CONFIDENCE);
   web.set("view engine", "njk");
   web.engine("njk", (file: string, options: object, cb: (e: Error | null, html?: string) => void) => env.render(file, options, cb as never));
   web.set("views", path.join(templatesDir, "web"));

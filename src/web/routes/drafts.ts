@@ -4,26 +4,13 @@
 import express, { type Router } from "express";
 import type { App } from "../../app.js";
 import { GatewayError } from "../../domain/errors.js";
-import { canStart, type DraftAction } from "../../domain/status.js";
-import { mayAct } from "../../review/service.js";
+import { mayAct } from "../../domain/permissions.js";
+import { LEADER_STAGES, ReviewStage, StepStatus } from "../../domain/review-steps.js";
+import { actionLabel, canStart, DRAFT_ACTIONS, isDraftAction, needsReason } from "../../domain/status.js";
 import { lineDiff } from "../diff.js";
 import { actorOf } from "../middleware.js";
 import { OriginalViews } from "../original-view.js";
 import { int } from "../params.js";
-
-const ACTIONS: DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
-export const actionLabel: Record<DraftAction, string> = {
-  send_for_review: "送处长审核",
-  division_approve: "处长审核通过",
-  leader_approve: "办领导审核通过",
-  send_back: "退回修改",
-  return_to_sender: "退回报送单位",
-  reject: "不予采用",
-  publish: "发布",
-  archive: "归档",
-  reopen: "重新打开",
-  correct: "更正（发布后）",
-};
 
 export function draftRoutes(app: App): Router {
   const review = app.review;
@@ -35,7 +22,7 @@ export function draftRoutes(app: App): Router {
     const { draft, events } = app.read.draftDetail(actor, int(req.params.id) ?? 0);
     const first = draft.intakes[0];
     const original = first?.rawPath ? await originals.get(first.rawPath) : null;
-    const actions = ACTIONS.filter((a) => canStart(a, draft.status) && mayAct(actor, a, draft));
+    const actions = DRAFT_ACTIONS.filter((a) => canStart(a, draft.status) && mayAct(actor, a, draft));
     const revisions = draft.revisions.map((rev, i) => {
       const newer = i === 0 ? { title: draft.title, body: draft.body } : draft.revisions[i - 1]!;
       return { ...rev, diff: lineDiff(`${rev.title}\n\n${rev.body}`, `${newer.title}\n\n${newer.body}`) };
@@ -45,7 +32,7 @@ export function draftRoutes(app: App): Router {
       original,
       events,
       revisions,
-      actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: ["send_back", "return_to_sender", "reject", "archive", "correct"].includes(a) })),
+      actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: needsReason(a) })),
       canClearProhibited: draft.flags.includes("prohibited_content") && mayAct(actor, "send_for_review", draft),
       canEdit: mayAct(actor, "edit", draft),
       canTriage: mayAct(actor, "triage", draft),
@@ -56,9 +43,9 @@ export function draftRoutes(app: App): Router {
   // 《省编办上网信息发布审批表》 (Attachment 3), printable.
   r.get("/drafts/:id/form", async (req, res) => {
     const { draft } = app.read.draftDetail(actorOf(req), int(req.params.id) ?? 0);
-    const steps = draft.reviewSteps.filter((s) => s.status !== "superseded");
-    const pick = (stages: string[]) => [...steps].reverse().find((s) => stages.includes(s.stage));
-    res.render("form.njk", { d: draft, head: pick(["division_head"]), deputy: pick(["deputy_director"]), director: pick(["director"]), header: pick(["division_head", "leader", "deputy_director", "director"]) });
+    const steps = draft.reviewSteps.filter((s) => s.status !== StepStatus.superseded);
+    const pick = (stages: readonly string[]) => [...steps].reverse().find((s) => stages.includes(s.stage));
+    res.render("form.njk", { d: draft, head: pick([ReviewStage.divisionHead]), deputy: pick([ReviewStage.deputyDirector]), director: pick([ReviewStage.director]), header: pick([ReviewStage.divisionHead, ...LEADER_STAGES]) });
   });
 
   r.post("/drafts/:id/edit", async (req, res) => {
@@ -90,8 +77,8 @@ export function draftRoutes(app: App): Router {
   r.post("/drafts/:id/action", async (req, res) => {
     const b = req.body as Record<string, string>;
     const id = int(req.params.id) ?? 0;
-    const action = b.action as DraftAction;
-    if (!ACTIONS.includes(action)) throw new GatewayError("VALIDATION", "未知操作");
+    const action = b.action;
+    if (!isDraftAction(action)) throw new GatewayError("VALIDATION", "未知操作");
     await review.act(actorOf(req), id, int(b.version) ?? 0, action, { comment: b.comment }, req.ip);
     req.session.flash = `已${actionLabel[action]}`;
     res.redirect(`/drafts/${id}`);

@@ -1,12 +1,13 @@
 // Statistics (Art. 6): aggregates only, readable by every signed-in officer.
 import express, { type Request, type Router } from "express";
 import type { App } from "../../app.js";
+import { chinaYear } from "../../domain/time.js";
 import { statistics, toCsv, toXlsx } from "../../stats/stats.js";
 
 export function statsRoutes(app: App): Router {
   const { db } = app;
   const r = express.Router();
-  const periodOf = (req: Request) => (typeof req.query.period === "string" && req.query.period) || String(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear());
+  const periodOf = (req: Request) => (typeof req.query.period === "string" && req.query.period) || String(chinaYear());
   r.get("/stats", async (req, res) => {
     const s = await statistics(db, periodOf(req));
     const max = Math.max(1, ...s.units.slice(0, 15).map((u) => u.received));

@@ -6,7 +6,7 @@ import { anchorAudit } from "./audit/audit.js";
 import { verifyAudit } from "./audit/verify.js";
 import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
-import { loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { demoPasswordProblem, loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
 import { flushOutbox } from "./notify/outbox.js";
 import { deliverReply } from "./demo/reply.js";
 import { loadConfig } from "./config/index.js";
@@ -154,10 +154,17 @@ program
   .option("--dir <path>", "demo data directory (wiped first)", "./data/demo")
   .action(async (opts: { dir: string }) => {
     const dir = path.resolve(opts.dir);
+    // An empty or weak DEMO_PASSWORD would give every demo account that password: refused.
+    const password = process.env.DEMO_PASSWORD ?? randomPassword();
+    const weak = demoPasswordProblem(password, loadConfig().passwordPolicy);
+    if (weak) {
+      console.error(`DEMO_PASSWORD 不能使用：${weak}（不设置 DEMO_PASSWORD 则随机生成）`);
+      process.exitCode = 2;
+      return;
+    }
     fs.rmSync(dir, { recursive: true, force: true });
     const app = await createApp({ ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir") });
     await importUnits(app.db, fs.readFileSync(path.join(seedDir, "units.demo.csv"), "utf8"), "system:demo");
-    const password = process.env.DEMO_PASSWORD ?? randomPassword();
     const users = await seedDemoUsers(app.db, password);
     const maildir = app.maildirIntake().maildir;
     let delivered = 0;

@@ -11,6 +11,7 @@ import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 import { anchorAudit } from "./audit/audit.js";
+import { pruneThrottle } from "./accounts/throttle.js";
 
 export interface Running {
   server: Server;
@@ -63,7 +64,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
   // Mail queued by web actions (approval requests, notices) goes out within seconds.
   const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
-  const housekeeping = setInterval(() => void store.prune().catch(() => undefined), 10 * 60_000);
+  const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err) => log(`housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
   // The audit chain's head goes to the anchor file at start, while it grows, and at stop.
   const anchor = (reason: string) => anchorAudit(app.db, app.auditFiles, reason).catch((err) => log(`audit anchor not written: ${errorMessage(err)}`));
   await anchor("start");

@@ -7,6 +7,7 @@ import type { Actor, Grant, Role } from "../domain/roles.js";
 import fs from "node:fs";
 import path from "node:path";
 import { seedDir } from "../seed/reference.js";
+import { passwordProblem, type PasswordPolicy } from "./passwords.js";
 
 export const hashPassword = (pw: string) => argon2.hash(pw, { type: argon2.argon2id });
 
@@ -15,13 +16,6 @@ export function randomPassword(): string {
   const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   const bytes = randomBytes(16);
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
-}
-
-export function passwordProblem(pw: string): string | null {
-  if (pw.length < 10) return "密码至少 10 位";
-  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(pw)).length;
-  if (classes < 3) return "密码须包含大写字母、小写字母、数字、符号中的至少三类";
-  return null;
 }
 
 export async function loadActor(db: Db | Tx, userId: number): Promise<Actor | null> {
@@ -78,8 +72,21 @@ interface ReferenceDivisions {
   infoCentreAdmins: string[];
 }
 
+/** Why this password may not be every demo account's password (null: it may). */
+export function demoPasswordProblem(password: string, policy: PasswordPolicy): string | null {
+  if (!password) return "密码为空";
+  const people = (JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as { people: Array<{ username: string }> }).people;
+  for (const p of [{ username: "" }, ...people]) {
+    const problem = passwordProblem(password, p.username, policy);
+    if (problem) return p.username ? `${problem}（账号 ${p.username}）` : problem;
+  }
+  return null;
+}
+
 /** Demo accounts for every person of Attachments 1 and 2, with their roles. */
-export async function seedDemoUsers(db: Db, password: string): Promise<Array<{ username: string; name: string; roles: string }>> {
+export async function seedDemoUsers(db: Db, password: string, policy: PasswordPolicy = { minLength: 12 }): Promise<Array<{ username: string; name: string; roles: string }>> {
+  const weak = demoPasswordProblem(password, policy);
+  if (weak) throw new Error(`demo password refused: ${weak}`);
   const ref = JSON.parse(fs.readFileSync(path.join(seedDir, "reference.json"), "utf8")) as ReferenceDivisions;
   const people = (JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as { people: Array<{ name: string; username: string }> }).people;
   const divisions = new Map((await db.division.findMany()).map((d) => [d.name, d.id]));

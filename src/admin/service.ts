@@ -7,6 +7,7 @@ import { hasRole, Role, type Actor, type Role as RoleName } from "../domain/role
 import { normaliseAddress } from "../extract/mime.js";
 import { normaliseFax } from "../identify/unit.js";
 import { hashPassword, randomPassword } from "../accounts/users.js";
+import { endSessionsOf } from "../accounts/credentials.js";
 
 const label = (a: Actor) => `user:${a.username}`;
 
@@ -102,7 +103,8 @@ export class AdminService {
     const passwordHash = await hashPassword(password);
     await this.db.$transaction(async (tx) => {
       await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
-      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip });
+      const ended = await endSessionsOf(tx, userId);
+      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip, detail: { sessionsEnded: ended } });
     });
     return password;
   }
@@ -112,8 +114,8 @@ export class AdminService {
     if (userId === actor.userId && disabled) throw new GatewayError("VALIDATION", "不能停用自己的账号");
     await this.db.$transaction(async (tx) => {
       await tx.user.update({ where: { id: userId }, data: { disabled, lockedUntil: null, failedLogins: 0 } });
-      await tx.session.deleteMany({ where: { data: { contains: `"userId":${userId}` } } });
-      await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip });
+      const ended = await endSessionsOf(tx, userId);
+      await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip, detail: { sessionsEnded: ended } });
     });
     this.onReferenceChanged();
   }

@@ -5,6 +5,7 @@ import type { Db } from "../db/client.js";
 import { readAnchors } from "./anchor.js";
 import { GENESIS, KEYED_ACTION, keyedHash, keyId, legacyHash } from "./chain.js";
 import { auditKeyFor } from "./key.js";
+import { formatDateTime } from "../domain/time.js";
 
 export type AuditProblem = "missing" | "changed" | "rehashed" | "truncated" | "anchor";
 
@@ -20,7 +21,6 @@ export interface VerifyResult {
   problem?: string;
 }
 
-const beijing = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "medium", hour12: false });
 
 export async function verifyAudit(db: Db, opts: { anchorFile: string }): Promise<VerifyResult> {
   const [main] = await db.$queryRawUnsafe<Array<{ file: string }>>(`SELECT file FROM pragma_database_list WHERE name = 'main'`);
@@ -66,7 +66,7 @@ export async function verifyAudit(db: Db, opts: { anchorFile: string }): Promise
   for (const l of anchors) {
     if (!l.valid || !l.anchor) return fail("anchor", undefined, `锚点文件第 ${l.line} 行被改动（校验码不符）`);
     const a = l.anchor;
-    const when = beijing.format(new Date(a.at));
+    const when = formatDateTime(new Date(a.at));
     if (a.lastId > lastId)
       return fail("truncated", lastId + 1, `审计记录 #${lastId + 1}${a.lastId > lastId + 1 ? `–#${a.lastId}` : ""} 缺失：锚点（${when}，北京时间）记下当时共 ${a.count} 条、最后一条为 #${a.lastId}，末尾的记录被删除`);
     if (l.line === 1 && !keyed) return fail("missing", a.lastId, `启用审计密钥的记录（${KEYED_ACTION}，锚点记为 #${a.lastId}）不在审计链中：被删除或改写`);

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   // accounts
   BAD_CREDENTIALS: "用户名或密码错误",
   LOCKED: "账号已锁定",
+  THROTTLED: "登录尝试过于频繁，请稍后再试",
   CSRF: "页面已过期，请刷新后重试",
   NETWORK_NOT_ALLOWED: "不允许从此网络访问后台",
 } as const;

@@ -8,10 +8,13 @@ const OFFSET_MS = 8 * 3_600_000;
 
 const dateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA_TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
 const day = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA_TIME_ZONE, year: "numeric", month: "long", day: "numeric" });
+const clock = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA_TIME_ZONE, hour: "2-digit", minute: "2-digit", hour12: false });
 const longDateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA_TIME_ZONE, year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
 
 /** 2026/11/26 09:30 — tables and lists of the review screen. */
 export const formatDateTime = (d: Date): string => dateTime.format(d);
+/** 09:30 — until when a refusal lasts (sign-in throttling). */
+export const formatClock = (d: Date): string => clock.format(d);
 /** 2026年11月26日 — a document's date. */
 export const formatDay = (d: Date): string => day.format(d);
 /** 2026年11月26日 09:30 — in the text of a mail. */

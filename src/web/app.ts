@@ -7,7 +7,7 @@ import express from "express";
 import type { App } from "../app.js";
 import { errorPage, notFound } from "./errors.js";
 import { formBodies, pageLocals, requireSignIn, securityHeaders, sessions } from "./middleware.js";
-import { csrfProtect, networkAllowlist } from "./security.js";
+import { csrfProtect, networkAllowlist, sessionSecret } from "./security.js";
 import { DbSessionStore } from "./session-store.js";
 import { templatesDir, useViews } from "./views.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -33,7 +33,7 @@ export function createWebApp(app: App) {
   web.use(formBodies());
   const store = new DbSessionStore(db, config.sessionIdleMinutes * 60_000);
   web.use(sessions(config, store));
-  web.use(csrfProtect);
+  web.use(csrfProtect(sessionSecret(config.dataDir), config.publicBaseUrl.startsWith("https:")));
   web.use(pageLocals);
   web.use(signInRoutes(app));
 

@@ -20,6 +20,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   VALIDATION: 400,
   BAD_CREDENTIALS: 401,
   LOCKED: 423,
+  THROTTLED: 429,
   CSRF: 403,
   NETWORK_NOT_ALLOWED: 403,
 };
@@ -34,6 +35,6 @@ export function errorPage(err: unknown, req: Request, res: Response, _next: Next
   if (!known) console.error(err);
   const status = known ? httpStatus[err.code] : 500;
   const message = known ? err.message : "服务器内部错误，已记录";
-  if (known && err.code === "CSRF") res.locals.csrf = csrfToken(req);
+  if (known && err.code === "CSRF" && req.csrfToken) res.locals.csrf = csrfToken(req);
   res.status(status).render("error.njk", { status, message, actor: req.actor });
 }

@@ -1,8 +1,5 @@
 // The middleware every back-office page passes through, in order: security headers, network
 // allowlist, form parsing, the session, CSRF, page locals, and the signed-in check.
-import fs from "node:fs";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
@@ -10,7 +7,7 @@ import type { Config } from "../config/index.js";
 import type { Db } from "../db/client.js";
 import { cachedActor } from "../accounts/users.js";
 import type { Actor } from "../domain/roles.js";
-import { csrfToken } from "./security.js";
+import { csrfToken, sessionSecret } from "./security.js";
 import type { DbSessionStore } from "./session-store.js";
 
 declare module "express-serve-static-core" {
@@ -23,17 +20,6 @@ declare module "express-serve-static-core" {
 export function actorOf(req: Request): Actor {
   if (!req.actor) throw new Error("route mounted before requireSignIn");
   return req.actor;
-}
-
-function sessionSecret(dataDir: string): string {
-  const file = path.join(dataDir, "session-secret");
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch {
-    const secret = randomBytes(32).toString("hex");
-    fs.writeFileSync(file, secret, { mode: 0o600 });
-    return secret;
-  }
 }
 
 export function securityHeaders(): RequestHandler {
@@ -71,11 +57,17 @@ export function sessions(config: Config, store: DbSessionStore): RequestHandler 
   });
 }
 
-/** The CSRF token and the one-time flash message, for every page. */
+/**
+ * The CSRF token and the one-time flash message, for every page; and no back-office page is kept
+ * by the browser or a proxy (Back after 退出 must not show the queue again).
+ */
 export function pageLocals(req: Request, res: Response, next: NextFunction): void {
+  res.set("Cache-Control", "no-store");
   res.locals.csrf = csrfToken(req);
-  res.locals.flash = req.session.flash;
-  delete req.session.flash;
+  if (req.session.flash !== undefined) {
+    res.locals.flash = req.session.flash;
+    delete req.session.flash;
+  }
   next();
 }
 

@@ -66,7 +66,7 @@ describe("web security", () => {
     const c = new Client(running.url);
     for (let i = 0; i < 3; i++) await c.post("/login", { username: "wangyanli", password: "wrong-password", _csrf: await c.csrf() });
     const res = await c.post("/login", { username: "wangyanli", password: "Demo-pass-2026", _csrf: await c.csrf() });
-    expect(res.status).toBe(423);
+    expect(res.status).toBe(401);
     expect(await res.text()).toContain("锁定");
     const actions = (await t.app.db.auditEvent.findMany({ where: { actor: "user:wangyanli" } })).map((e) => e.action);
     expect(actions).toEqual(["auth.login_failed", "auth.login_failed", "auth.locked", "auth.login_locked"]);
@@ -107,7 +107,7 @@ describe("web security", () => {
       expect(res.headers.get("location")).toBe("/password");
       expect((await c.req("/queue")).headers.get("location")).toBe("/password");
       const change = await c.post("/password", { current: password, next: "short", confirm: "short", _csrf: await c.csrf("/password") });
-      expect(await change.text()).toContain("至少 10 位");
+      expect(await change.text()).toContain("至少 12 位");
       const changed = await c.post("/password", { current: password, next: "Neues-Passwort-2026", confirm: "Neues-Passwort-2026", _csrf: await c.csrf("/password") });
       expect(changed.headers.get("location")).toBe("/queue");
       expect((await c.req("/queue")).status).toBe(200);

@@ -8,6 +8,7 @@ import { MaildirIntake } from "./pipeline/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
 import { createOcrEngine } from "./extract/ocr.js";
+import { extractMessage } from "./pipeline/prepare.js";
 import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
 import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
@@ -49,7 +50,8 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   // The commit thread decides and commits batch n while the main thread extracts batch n + 1;
   // COMMIT_THREAD=0 does it inline.
   const committer = config.commitThread ? new ThreadCommitter(config.dbFile, config.blobDir) : new InlineCommitter(writer, blobs);
-  const pipeline = new Pipeline({ db, writer, committer, ocr, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
+  const extractor = { extract: (raw: Buffer) => extractMessage(raw, config.limits, ocr) };
+  const pipeline = new Pipeline({ db, writer, committer, extractor, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,
     db,

@@ -11,7 +11,7 @@ import { flushOutbox } from "./notify/outbox.js";
 import { deliverReply } from "./demo/reply.js";
 import { loadConfig } from "./config/index.js";
 import { serve } from "./serve.js";
-import type { IngestResult } from "./pipeline/ingest.js";
+import type { IngestResult } from "./pipeline/contracts.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 
 async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { createApp, type App, type AppOptions } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
-import type { IngestResult } from "../src/pipeline/ingest.js";
+import type { IngestResult } from "../src/pipeline/contracts.js";
 import { testTmp } from "./support/global-setup.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");

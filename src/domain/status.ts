@@ -44,10 +44,6 @@ export type DraftAction =
 export const OPEN_STATUSES: readonly DraftStatus[] = ["triage", "division_review", "leader_review", "approved"];
 const open = OPEN_STATUSES;
 
-export function isOpen(status: string): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(status);
-}
-
 /** Every action, in the order the draft page offers them. */
 export const DRAFT_ACTIONS: readonly DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
 

@@ -23,6 +23,8 @@ export interface PartExtraction {
   pageCount: number | null;
   pages: PageText[];
   confidence: number | null;
+  /** OCR only: pages whose confidence is below LOW_OCR_CONFIDENCE (domain/extraction.ts), to flag on the draft. */
+  lowConfidencePages?: number[];
 }
 
 const ext = (name: string | null) => (name ?? "").toLowerCase().replace(/^.*\./, "");

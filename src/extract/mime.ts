@@ -39,10 +39,8 @@ export interface ParsedMessage {
   headers: Array<[string, string]>;
 }
 
-export function headerValue(msg: Pick<ParsedMessage, "headers">, name: string): string | null {
-  const key = name.toLowerCase();
-  return msg.headers.find(([k]) => k === key)?.[1] ?? null;
-}
+/** What the decisions, the commit and the reply stage need of a message; the bytes of its parts travel once, apart. */
+export type MessageSummary = Omit<ParsedMessage, "parts" | "html">;
 
 export function normaliseAddress(addr: string | null | undefined): string | null {
   if (!addr) return null;

@@ -6,15 +6,15 @@ import { IngestWriter } from "../db/ingest-writer.js";
 import { registerAuditKey } from "../audit/key.js";
 import { errorMessage } from "../domain/errors.js";
 import { BlobStore } from "../util/blobs.js";
-import { settle, type SettleItem } from "./commit.js";
+import { settle } from "./commit.js";
 import type { SettleRequest } from "./committer.js";
-import type { PrepareReference } from "./decide.js";
+import type { Reference, SettleItem } from "./contracts.js";
 
 const { dbFile, blobDir, auditKey } = workerData as { dbFile: string; blobDir: string; auditKey: Uint8Array };
 registerAuditKey(dbFile, Buffer.from(auditKey));
 const writer = new IngestWriter(dbFile);
 const blobs = new BlobStore(blobDir, (sha) => writer.packEntry(sha));
-let ref: { version: number; value: PrepareReference } | null = null;
+let ref: { version: number; value: Reference } | null = null;
 
 /** Buffers arrive as plain Uint8Arrays; make them Buffers again (no copy). */
 const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

@@ -7,35 +7,11 @@ import type { AuditInput } from "../audit/audit.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { errorMessage } from "../domain/errors.js";
 import type { BlobStore } from "../util/blobs.js";
-import type { IngestResult } from "./ingest.js";
-import { decideMessage, type Prepared, type PrepareReference } from "./decide.js";
-import type { Extracted } from "./prepare.js";
-
-/** What the commit needs of a ledger entry (no message bytes). */
-export interface CommitEntry {
-  intakeId: number;
-  sha256: string;
-  attempts: number;
-  file: string | null;
-}
-
-export interface CommitItem {
-  entry: CommitEntry;
-  prepared: Prepared;
-}
-
-/** A message as it reaches the commit side: its ledger entry, its extraction and its raw bytes. */
-export interface SettleItem {
-  entry: CommitEntry;
-  extracted: Extracted;
-  /** Where the raw message lies on disk (Maildir: hard-linked into the blob store) … */
-  rawPath?: string;
-  /** … or its bytes (IMAP: written to the blob store). */
-  raw?: Buffer;
-}
+import type { CommitItem, IngestResult, Prepared, Reference, SettleItem } from "./contracts.js";
+import { decideMessage } from "./decide.js";
 
 /** Decides, stores and commits a batch; a message whose decision throws is recorded as failed, not lost. */
-export function settle(w: IngestWriter, blobs: BlobStore, ref: PrepareReference, items: SettleItem[]): IngestResult[] {
+export function settle(w: IngestWriter, blobs: BlobStore, ref: Reference, items: SettleItem[]): IngestResult[] {
   const todo = items.map((item): CommitItem => {
     let prepared: Prepared;
     try {

@@ -5,15 +5,8 @@ import { Worker } from "node:worker_threads";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { auditKeyFor } from "../audit/key.js";
 import type { BlobStore } from "../util/blobs.js";
-import { settle, type SettleItem } from "./commit.js";
-import type { IngestResult } from "./ingest.js";
-import type { PrepareReference } from "./decide.js";
-
-/** Reference data with a version, so that the commit thread receives it only when it changed. */
-export interface VersionedReference {
-  version: number;
-  value: PrepareReference;
-}
+import { settle } from "./commit.js";
+import type { IngestResult, Reference, SettleItem, VersionedReference } from "./contracts.js";
 
 export interface Committer {
   /** Gets ready ahead of the first batch (the thread takes about a second to load its modules). */
@@ -39,7 +32,7 @@ export interface SettleRequest {
   id: number;
   items: SettleItem[];
   refVersion: number;
-  ref?: PrepareReference;
+  ref?: Reference;
 }
 
 /**

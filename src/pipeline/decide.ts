@@ -2,50 +2,19 @@
 // identify the unit, route, compose title/body/date. Synchronous and pure, so it runs in the
 // commit thread beside the commit, and the main thread only extracts: the two cores share the
 // work (measured: a worker pool for parsing alone was slower for mail of a few KB; this seam
-// balances the two threads). Only light modules are imported here: the commit thread loads them.
+// balances the two threads). Only light modules are imported here: the commit thread loads them
+// (tests/integration/commit-thread-modules.test.ts fails if sharp, tesseract.js or pdf-parse come in).
 import { meaningfulChars } from "../extract/text.js";
 import { parseFaxMail } from "../extract/fax.js";
-import type { OcrExtraction } from "../extract/ocr.js";
-import { identifyByEmail, identifyByFax, type UnitDirectory, type UnitMatch } from "../identify/unit.js";
-import { prohibitedTerms, route, type RouteDecision, type RuleSet } from "../route/router.js";
-import { screenClassified, type Mark } from "../screen/classification.js";
+import { identifyByEmail, identifyByFax } from "../identify/unit.js";
+import { prohibitedTerms, route } from "../route/router.js";
+import { screenClassified } from "../screen/classification.js";
 import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
-import { parseRecommendation, type OfficerRecommendation } from "../officers/recommendation-form.js";
-import type { Extracted, MessageSummary, PreparedPart } from "./prepare.js";
-
-/** The reference data the decisions need; structured-cloneable (Maps and plain objects). */
-export interface PrepareReference {
-  units: UnitDirectory;
-  rules: RuleSet;
-}
-
-export type Prepared =
-  | { kind: "failed"; code: string; error: string; parsed?: MessageSummary }
-  | { kind: "quarantined"; mark: Mark; parsed: MessageSummary }
-  | { kind: "ignored"; reason: string; parsed: MessageSummary }
-  | {
-      kind: "draft";
-      parsed: MessageSummary;
-      parts: PreparedPart[];
-      unit: UnitMatch;
-      route: RouteDecision;
-      title: string;
-      titleReason: string;
-      body: string;
-      bodyReason: string;
-      date: Date | null;
-      dateReason: string;
-      flags: string[];
-      channel: "email" | "fax";
-      faxNumber: string | null;
-      screenNote: string | null;
-      /** Attachment 4, 信息员推荐表, read from the submission. */
-      officer: OfficerRecommendation | null;
-      fingerprint: string;
-    };
+import { parseRecommendation } from "../officers/recommendation-form.js";
+import type { Extracted, Prepared, Reference } from "./contracts.js";
 
 /** Screen, identify, route, compose: synchronous and pure, the same on any thread. */
-export function decideMessage(x: Extracted, ref: PrepareReference): Prepared {
+export function decideMessage(x: Extracted, ref: Reference): Prepared {
   if (x.kind === "failed") return x;
   const { parsed, parts } = x;
   // Art. 10 before anything is written beyond the ledger's envelope.
@@ -88,7 +57,7 @@ export function decideMessage(x: Extracted, ref: PrepareReference): Prepared {
   if (!unit.confirmed) flags.push("unit_unconfirmed");
   if (decision.columnId == null && !officer) flags.push("no_column");
   if (officer) flags.push("officer_recommendation");
-  const lowPages = parts.flatMap((p) => ((p.extraction as Partial<OcrExtraction>).lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
+  const lowPages = parts.flatMap((p) => (p.extraction.lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
   if (lowPages.length) flags.push("low_ocr_confidence");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
   const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));

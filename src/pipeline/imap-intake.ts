@@ -23,7 +23,8 @@ import { sqliteDate } from "../db/ingest-writer.js";
 import { audit } from "../audit/audit.js";
 import { parseMessage } from "../extract/mime.js";
 import { describeError, ImapSource, isAuthFailure, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
-import { ackFor, type Ack, type IngestResult, type Outcome, type Pipeline, type SourceMessage } from "./ingest.js";
+import type { Ack, IngestResult, Outcome, SourceMessage } from "./contracts.js";
+import { ackFor, type Pipeline } from "./ingest.js";
 
 /** Test seams; neither issues an IMAP command on the intake's connection. */
 export interface ImapIntakeHooks {

@@ -12,64 +12,23 @@
 // Re-sends are caught by sha256 of the raw message and by a fingerprint of sender+title+body.
 import { createHash } from "node:crypto";
 import type { Config } from "../config/index.js";
-import type { Db, Tx } from "../db/client.js";
+import type { Db } from "../db/client.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
-import { audit, type AuditInput } from "../audit/audit.js";
+import { audit } from "../audit/audit.js";
 import type { BlobStore } from "../util/blobs.js";
+import type { MessageSummary } from "../extract/mime.js";
 import { loadReference } from "./reference.js";
 import { decideMessage } from "./decide.js";
-import { extractMessage, type MessageSummary } from "./prepare.js";
-import { storeBlobs, type SettleItem } from "./commit.js";
+import { storeBlobs } from "./commit.js";
 import type { Committer } from "./committer.js";
-import type { OcrEngine } from "../extract/ocr.js";
-import type { Reference } from "./reference.js";
+import type { Ack, Extractor, IngestedBatch, IngestResult, Outcome, Reference, ReplyHandler, SettleItem, SourceMessage } from "./contracts.js";
 
 /** Reference data is reloaded at most this often, or at once after `invalidateReference()`. */
 const REFERENCE_TTL_MS = 10_000;
 
-export type Outcome = "draft" | "duplicate" | "quarantined" | "reply" | "failed" | "ignored";
-
-export interface IngestResult {
-  messageId: string | null;
-  file: string | null;
-  outcome: Outcome;
-  unit: string | null;
-  column: string | null;
-  division: string | null;
-  draftId: number | null;
-  title: string | null;
-  reason: string;
-  intakeId: number;
-}
-
-export interface SourceMessage {
-  sourceKey: string;
-  file: string | null;
-  uidValidity?: bigint | null;
-  uid?: number | null;
-  raw: Buffer;
-  /** Where the raw bytes already lie on disk (Maildir), so the blob store can link instead of copy. */
-  path?: string;
-}
-
 /** What the source should do with the message now that its outcome is committed. */
-export type Ack = "processed" | "failed" | "remove";
-
 export function ackFor(outcome: Outcome): Ack {
   return outcome === "quarantined" ? "remove" : outcome === "failed" ? "failed" : "processed";
-}
-
-/** Replies to our approval requests are handled by the approvals stage, before unit identification. */
-export interface ReplyHandler {
-  /** A cheap check without the database: does this look like a reply to one of our mails? */
-  matches(msg: MessageSummary): boolean;
-  /** Applies (or refuses, with its reason) the decision; always a result, never a new draft. */
-  handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[] }>;
-}
-
-export interface IngestedBatch {
-  results: IngestResult[];
-  acks: Array<{ msg: SourceMessage; ack: Ack }>;
 }
 
 export interface OpenedBatch {
@@ -96,8 +55,8 @@ export interface PipelineDeps {
   db: Db;
   writer: IngestWriter;
   committer: Committer;
-  /** OCR for fax scans and scanned PDFs (tesseract.js workers, started on first use). */
-  ocr?: OcrEngine;
+  /** Parse, documents and OCR of each message (pipeline/prepare.ts inline, or a worker). */
+  extractor: Extractor;
   config: Config;
   blobs: BlobStore;
   replyHandler?: ReplyHandler;
@@ -205,7 +164,7 @@ export class Pipeline {
         continue;
       }
       messages.set(entry.intakeId, entry.msg);
-      const extracted = await extractMessage(entry.msg.raw, this.deps.config.limits, this.deps.ocr);
+      const extracted = await this.deps.extractor.extract(entry.msg.raw);
       const item: SettleItem = { entry: { intakeId: entry.intakeId, sha256: entry.sha256, attempts: entry.attempts, file: entry.msg.file }, extracted, rawPath: entry.msg.path, raw: entry.msg.raw };
       if (handler && extracted.kind === "extracted" && handler.matches(extracted.parsed)) {
         // Screened like any message first; auto-replies ("ignored") are neither submissions nor decisions.

@@ -2,7 +2,8 @@
 // of each after its commit.
 import type { Db } from "../db/client.js";
 import { Maildir, type MaildirItem } from "../sources/maildir.js";
-import type { Ack, IngestedBatch, IngestResult, Pipeline, SourceMessage } from "./ingest.js";
+import type { Ack, IngestedBatch, IngestResult, SourceMessage } from "./contracts.js";
+import type { Pipeline } from "./ingest.js";
 
 export class MaildirIntake {
   private reconciled = false;

@@ -5,33 +5,13 @@
 import type { Limits } from "../config/index.js";
 import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, partKind, type PartExtraction } from "../extract/documents.js";
-import { parseMessage, type MimePart, type ParsedMessage } from "../extract/mime.js";
+import { parseMessage, type MessageSummary, type ParsedMessage } from "../extract/mime.js";
 import { ocrPart, type OcrEngine } from "../extract/ocr.js";
-import { decideMessage, type Prepared, type PrepareReference } from "./decide.js";
-
-export interface PreparedPart {
-  part: MimePart;
-  extraction: PartExtraction;
-  /** One PNG per page as OCR saw it, shown beside the text on the draft page. */
-  pageImages?: Buffer[];
-  /** Filled in when the images are stored (content-addressed). */
-  pageImageShas?: Array<string | null>;
-}
-
-/** What the commit and the reply stage need of a message; the bytes of its parts travel once, in `parts`. */
-export type MessageSummary = Omit<ParsedMessage, "parts" | "html">;
+import type { Extracted, PreparedPart } from "./contracts.js";
 
 function summary(p: ParsedMessage): MessageSummary {
   const { parts: _parts, html: _html, ...rest } = p;
   return rest;
-}
-
-/** A message as read: parsed, with the text of each part, or why it could not be read. */
-export type Extracted = { kind: "failed"; code: string; error: string } | { kind: "extracted"; parsed: MessageSummary; parts: PreparedPart[] };
-
-/** Everything that needs no database: parse, extract (OCR where an engine is given), screen, identify, route, compose. */
-export async function prepareMessage(raw: Buffer, ref: PrepareReference, limits: Limits, ocr?: OcrEngine): Promise<Prepared> {
-  return decideMessage(await extractMessage(raw, limits, ocr), ref);
 }
 
 /** Parse and extract: subject, addresses and body, then the text of every part (PDF, Word, OCR of scans, forwarded mail). */

@@ -1,12 +1,6 @@
 // Reference data the pipeline decides with (unit directory, routing rules), read once per run.
 import type { Db } from "../db/client.js";
-import type { UnitDirectory } from "../identify/unit.js";
-import type { RuleSet } from "../route/router.js";
-
-export interface Reference {
-  units: UnitDirectory;
-  rules: RuleSet;
-}
+import type { Reference } from "./contracts.js";
 
 export async function loadReference(db: Db): Promise<Reference> {
   const [units, columns, divisions, rules] = await Promise.all([

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixturesDir, freshApp, submission, type TestEnv } from "../helpers.js";
 import { Maildir } from "../../src/sources/maildir.js";
-import type { IngestResult } from "../../src/pipeline/ingest.js";
+import type { IngestResult } from "../../src/pipeline/contracts.js";
 
 const mailDir = path.join(fixturesDir, "mail");
 const files = (JSON.parse(fs.readFileSync(path.join(mailDir, "expected.json"), "utf8")) as Array<{ file: string }>).map((e) => e.file);

@@ -12,7 +12,7 @@ import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission,
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
 import { certificateHint, parseImapUrl, redactUrl, throttleDelayMs, uidSet } from "../../src/sources/imap.js";
-import type { IngestResult } from "../../src/pipeline/ingest.js";
+import type { IngestResult } from "../../src/pipeline/contracts.js";
 import { serve } from "../../src/serve.js";
 
 // The test Dovecot keeps its default Maildir++ layout, whose hierarchy delimiter is ".": the

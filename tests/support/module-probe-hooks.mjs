@@ -1,0 +1,12 @@
+// Module hooks of module-probe.mjs: every resolved URL is posted to the test.
+let port;
+
+export function initialize(data) {
+  port = data.port;
+}
+
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  port.postMessage(result.url);
+  return result;
+}

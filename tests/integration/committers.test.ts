@@ -108,11 +108,14 @@ describe("a batch the commit thread cannot settle", () => {
     try {
       const md = new Maildir(t.env.MAILDIR!);
       const mails = Array.from({ length: 12 }, (_, i) =>
-        submission({ from: "zdbb@zd-gov.example", subject: `报送：乡镇机构改革工作进展（${i + 1}）`, body: `第${i + 1}期：我县乡镇（街道）综合行政执法改革稳步推进。\n\n正定县编办\n2026年11月2${i % 10}日` }),
+        submission({ from: "zdbb@zd-gov.example", subject: `报送：乡镇机构改革工作进展（${i + 1}）`, body: `第${i + 1}期：我县乡镇（街道）综合行政执法改革稳步推进。\n\n正定县编办\n2026年11月2${i % 10}日`, messageId: `<committers-${i + 1}@zd-gov.example>` }),
       );
       for (const m of mails) md.deliver(m);
       // The blob directory the 7th message (second batch) needs is a file: its blob cannot be written.
       const sha = createHash("sha256").update(mails[6]!).digest("hex");
+      // Blob directories are named by the first two hex digits: no other message may share this
+      // one, or its batch fails too (fixed Message-IDs keep the hashes, so this holds every run).
+      expect(mails.filter((m) => createHash("sha256").update(m).digest("hex").slice(0, 2) === sha.slice(0, 2))).toHaveLength(1);
       const blocker = path.dirname(t.app.blobs.pathOf(sha));
       fs.mkdirSync(path.dirname(blocker), { recursive: true });
       fs.writeFileSync(blocker, "not a directory");

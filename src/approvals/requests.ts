@@ -4,8 +4,10 @@
 import type { Config } from "../config/index.js";
 import type { Db, Tx } from "../db/client.js";
 import type { TransitionEvent, TransitionListener } from "../review/service.js";
-import { queueMail } from "../notify/outbox.js";
-import { hashToken, newToken } from "./tokens.js";
+import { newMessageId, queueMail } from "../notify/outbox.js";
+import { APPROVAL_PHRASES, SEND_BACK_WORDS } from "./decision.js";
+import { hashToken, TOKEN_PLACEHOLDER, tokenForMessage, tokenKey } from "./tokens.js";
+
 import { stageName } from "../domain/review-steps.js";
 import { formatLongDateTime } from "../domain/time.js";
 
@@ -14,6 +16,44 @@ async function unitAddress(tx: Tx, draft: { unitId: number | null; unitConfirmed
   if (!draft.unitId || !draft.unitConfirmed) return null;
   const addresses = await tx.unitAddress.findMany({ where: { unitId: draft.unitId }, orderBy: { id: "asc" } });
   return addresses.find((a) => a.email === draft.senderAddress)?.email ?? addresses[0]?.email ?? null;
+}
+
+/** The grammar as the request mail states it (the same lists the reply is read with). */
+export const grammarForMail = {
+  approvalPhrases: APPROVAL_PHRASES.filter((p) => /\p{Script=Han}/u.test(p)),
+  sendBackWords: SEND_BACK_WORDS.filter((p) => /\p{Script=Han}/u.test(p)),
+};
+
+/**
+ * Queues a request to one approver of a pending step, with a fresh token: the first request of
+ * the step, or the answer to a reply that was only a comment ("reply 同意 to this mail"). The
+ * token is derived from the Message-ID at send time (tokens.ts); only its hash is stored.
+ */
+export async function queueApprovalRequest(
+  tx: Tx,
+  config: Config,
+  o: { stepId: number; personId: number; subjectMark?: string; intro?: string | null; comment?: { text: string; why: string } | null },
+): Promise<string | null> {
+  const step = await tx.reviewStep.findUniqueOrThrow({ where: { id: o.stepId }, include: { draft: true } });
+  const person = await tx.person.findUniqueOrThrow({ where: { id: o.personId } });
+  if (!person.email) return null;
+  const headOpinion = step.stage === "division_head" ? null : (await tx.reviewStep.findFirst({ where: { draftId: step.draftId, stage: "division_head", status: "approved" }, orderBy: { id: "desc" } }))?.opinion;
+  const expiresAt = new Date(Date.now() + config.approvals.tokenHours * 3_600_000);
+  const body = step.draft.body.length > 3000 ? `${step.draft.body.slice(0, 3000)}\n……（全文见网页）` : step.draft.body;
+  const messageId = newMessageId(config, "approval_request");
+  await queueMail(tx, config, {
+    kind: "approval_request",
+    to: person.email,
+    subject: `${o.subjectMark ?? "【待审核】"}${step.formTitle} [审批编号 ${TOKEN_PLACEHOLDER}]`,
+    template: "approval_request",
+    data: { approverName: person.name, approverEmail: person.email, stageLabel: stageName(step.stage), form: step, body, headOpinion, draftId: step.draftId, expiresAt: formatLongDateTime(expiresAt), comment: o.comment ?? null, grammar: grammarForMail },
+    draftId: step.draftId,
+    reviewStepId: step.id,
+    messageId,
+  });
+  const token = tokenForMessage(tokenKey(config.dataDir), messageId);
+  await tx.approvalToken.create({ data: { reviewStepId: step.id, personId: person.id, tokenHash: hashToken(token), requestMessageId: messageId, expiresAt } });
+  return messageId;
 }
 
 export class ApprovalRequests implements TransitionListener {
@@ -31,25 +71,8 @@ export class ApprovalRequests implements TransitionListener {
       step.stage === "division_head"
         ? await tx.person.findMany({ where: { id: step.approverPersonId ?? -1 } })
         : await tx.person.findMany({ where: { leaderRank: { not: null } } });
-    const headOpinion = step.stage === "division_head" ? null : (await tx.reviewStep.findFirst({ where: { draftId: step.draftId, stage: "division_head", status: "approved" }, orderBy: { id: "desc" } }))?.opinion;
-    const expiresAt = new Date(Date.now() + this.config.approvals.tokenHours * 3_600_000);
-    for (const person of approvers) {
-      if (!person.email) continue;
-      const token = newToken();
-      const body = step.draft.body.length > 3000 ? `${step.draft.body.slice(0, 3000)}\n……（全文见网页）` : step.draft.body;
-      const messageId = await queueMail(tx, this.config, {
-        kind: "approval_request",
-        to: person.email,
-        subject: `【待审核】${step.formTitle} [审批编号 GW-${token}]`,
-        template: "approval_request",
-        data: { approverName: person.name, approverEmail: person.email, stageLabel: stageName(step.stage), form: step, body, headOpinion, draftId: step.draftId, expiresAt: formatLongDateTime(expiresAt) },
-        draftId: step.draftId,
-        reviewStepId: step.id,
-      });
-      await tx.approvalToken.create({ data: { reviewStepId: step.id, personId: person.id, tokenHash: hashToken(token), requestMessageId: messageId, expiresAt } });
-    }
+    for (const person of approvers) if (person.email) await queueApprovalRequest(tx, this.config, { stepId, personId: person.id });
   }
-
   private async noticeToUnit(tx: Tx, e: TransitionEvent): Promise<void> {
     const d = await tx.draft.findUniqueOrThrow({ where: { id: e.draftId }, include: { unit: true, division: true, column: true } });
     const to = await unitAddress(tx, d);

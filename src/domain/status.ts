@@ -122,4 +122,9 @@ export const flagLabel: Record<string, string> = {
   low_ocr_confidence: "OCR 置信度低",
   prohibited_content: "疑含违禁内容",
   officer_recommendation: "信息员推荐表",
+  // The latest reply by e-mail to an approval request (approvals/reply-records.ts).
+  mail_approved: "邮件同意",
+  mail_sent_back: "邮件退回",
+  mail_comment: "邮件意见",
+  mail_refused: "邮件回复未生效",
 };

@@ -29,6 +29,8 @@ export interface ParsedMessage {
   date: Date | null;
   inReplyTo: string | null;
   references: string[];
+  /** Where `text` comes from: a text/plain part, or the HTML converted without wrapping. */
+  textSource: "plain" | "html" | "none";
   /** Auto-Submitted, out-of-office, delivery reports: never a submission nor a decision. */
   automatic: string | null;
   text: string;
@@ -59,6 +61,9 @@ async function parse(raw: Buffer, limits: Limits): Promise<ParsedMail> {
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
+    // mailparser's own HTML-to-text wraps at 80 columns ("同意 但……" became "同意" + a new line):
+    // HTML-only mail is converted below, without wrapping.
+    skipHtmlToText: true,
     maxHtmlLengthToParse: limits.htmlChars,
   });
 }
@@ -70,6 +75,22 @@ function rawHeader(raw: Buffer, name: string): Buffer | null {
   const m = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, "im").exec(head);
   if (!m || m[1]!.includes("=?")) return null;
   return Buffer.from(m[1]!.replace(/\r?\n[ \t]/g, " ").trim(), "latin1");
+}
+
+/**
+ * The message with GB18030 as the charset of its text: labels utf-8/us-ascii/iso-8859-1 replaced,
+ * and a charset added where a text part, or a message without Content-Type, has none (such a
+ * body is read as UTF-8 by default, which GBK bytes are not).
+ */
+function labelGb18030(latin1: string): string {
+  const relabelled = latin1.replace(/charset\s*=\s*"?(utf-?8|us-ascii|iso-8859-1)"?/gi, "charset=gb18030");
+  const withCharset = relabelled.replace(/^(Content-Type:[ \t]*text\/(?:plain|html)\b)((?:[^\r\n]*)(?:\r?\n[ \t][^\r\n]*)*)/gim, (all, head: string, rest: string) =>
+    /charset\s*=/i.test(rest) ? all : `${head}; charset=gb18030${rest.replace(/^\s*;?/, rest.trim() ? "; " : "")}`,
+  );
+  const headEnd = withCharset.search(/\r?\n\r?\n/);
+  const head = headEnd < 0 ? withCharset : withCharset.slice(0, headEnd);
+  if (/^Content-Type:/im.test(head)) return withCharset;
+  return `Content-Type: text/plain; charset=gb18030\r\n${withCharset}`;
 }
 
 function automaticReason(p: ParsedMail): string | null {
@@ -105,14 +126,12 @@ async function decode(raw: Buffer, limits: Limits): Promise<{ p: ParsedMail; tex
   // A body labelled utf-8 (or unlabelled) that is really GBK decodes to U+FFFD runs: re-read
   // the message with GB18030 in place of the label and keep that if it reads as Chinese.
   if (replacementCount(text + (html ?? "")) >= 2) {
-    const patched = Buffer.from(
-      raw.toString("latin1").replace(/charset\s*=\s*"?(utf-?8|us-ascii|iso-8859-1)"?/gi, "charset=gb18030"),
-      "latin1",
-    );
+    const patched = Buffer.from(labelGb18030(raw.toString("latin1")), "latin1");
     const q = await parse(patched, limits).catch(() => null);
-    const qText = q?.text ?? "";
-    if (q && replacementCount(qText) < replacementCount(text) && cjkCount(qText) > cjkCount(text)) {
-      text = qText;
+    const before = text + (html ?? "");
+    const after = (q?.text ?? "") + (typeof q?.html === "string" ? q.html : "");
+    if (q && replacementCount(after) < replacementCount(before) && cjkCount(after) > cjkCount(before)) {
+      text = q.text ?? "";
       html = typeof q.html === "string" ? q.html : html;
       repaired = true;
     }
@@ -155,7 +174,7 @@ export async function readOriginal(raw: Buffer, limits: Limits): Promise<Origina
     date: p.date && !Number.isNaN(p.date.getTime()) ? p.date : null,
     dateHeader: dateLine,
     messageId: p.messageId ?? "",
-    text,
+    text: !text.trim() && html ? htmlToText(html) : text,
     html,
   };
 }
@@ -175,7 +194,8 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
   if (structure.unclosed) flags.push("mime_unclosed");
   if (repaired) flags.push("charset_repaired");
   let text = decodedText;
-  if (!text.trim() && html) text = htmlToText(html);
+  const textSource = text.trim() ? "plain" : html ? "html" : "none";
+  if (textSource === "html") text = htmlToText(html!);
 
   const parts: MimePart[] = [];
   p.attachments.forEach((a, index) => {
@@ -207,6 +227,7 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     date: p.date && !Number.isNaN(p.date.getTime()) ? p.date : null,
     inReplyTo: p.inReplyTo ?? null,
     references: refs,
+    textSource,
     automatic: automaticReason(p),
     text: tidyText(text).slice(0, limits.textChars),
     html,

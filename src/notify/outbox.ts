@@ -1,7 +1,14 @@
 // The outbox: every message the gateway sends is a row first (queued inside the transaction of
 // the change that causes it), then delivered by the sender loop — by SMTP when SMTP_URL is set,
-// else written as .eml to DATA_DIR/outbox (the embedded default, listed in the web screen).
+// else written as .eml to DATA_DIR/outbox (the development mode, listed in the web screen).
 // Decides nothing: callers say what to send.
+//
+// At most once per flush, across flushes and processes: a row is claimed by one conditional
+// update (queued/failed → sending, or a stale claim taken over) before it is sent; whoever's
+// update changed no row leaves it alone. A process that dies between the server's acceptance and
+// the mark "sent" leaves a claim that is taken over after CLAIM_STALE_MS and sent once more —
+// with the same Message-ID (and, for a request, the same token), so the recipient's client shows
+// one message; the alternative, never retrying a stale claim, could lose a request.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,12 +18,13 @@ import nunjucks from "nunjucks";
 import type { Config } from "../config/index.js";
 import type { Db, Tx } from "../db/client.js";
 import { errorMessage } from "../domain/errors.js";
+import { subjectAsSent, tokenKey } from "../approvals/tokens.js";
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../templates/mail");
 const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), { autoescape: false, trimBlocks: true, lstripBlocks: true });
 const htmlEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), { autoescape: true });
 
-export type MailKind = "receipt" | "returned" | "published" | "approval_request" | "refusal" | "comment_recorded" | "decision_recorded" | "quarantine_notice" | "alert";
+export type MailKind = "receipt" | "returned" | "published" | "approval_request" | "refusal" | "decision_recorded" | "approval_news" | "quarantine_notice" | "alert";
 
 export interface MailRequest {
   kind: MailKind;
@@ -67,21 +75,65 @@ export async function queueMail(tx: Tx, config: Config, m: MailRequest): Promise
 }
 
 const RETRY_MINUTES = [1, 5, 15, 60, 240];
+/** A claim older than this belongs to a flush that died: it is taken over. */
+export const CLAIM_STALE_MS = 10 * 60_000;
+const BATCH = 50;
+
+type OutboundRow = Awaited<ReturnType<Db["outboundMail"]["findMany"]>>[number];
+
+/** Claims due rows for this flush: one conditional update each, so no two flushes send the same row. */
+async function claimDue(db: Db, claimant: string): Promise<OutboundRow[]> {
+  const now = new Date();
+  const stale = new Date(now.getTime() - CLAIM_STALE_MS);
+  const due = await db.outboundMail.findMany({
+    where: {
+      attempts: { lt: RETRY_MINUTES.length + 1 },
+      OR: [{ status: { in: ["queued", "failed"] }, nextAttemptAt: { lte: now } }, { status: "sending", claimedAt: { lt: stale } }],
+    },
+    orderBy: { id: "asc" },
+    take: BATCH,
+  });
+  const claimed: OutboundRow[] = [];
+  for (const m of due) {
+    const { count } = await db.outboundMail.updateMany({
+      // The row as it was read: status, attempts and the previous claim unchanged since.
+      where: { id: m.id, status: m.status, attempts: m.attempts, claimedAt: m.claimedAt },
+      data: { status: "sending", claimedBy: claimant, claimedAt: now, attempts: { increment: 1 } },
+    });
+    if (count === 1) claimed.push({ ...m, status: "sending", claimedBy: claimant, claimedAt: now, attempts: m.attempts + 1 });
+  }
+  return claimed;
+}
+
+/** Writes a development-mode .eml: the mail as sent (a request's token in clear), readable by the gateway alone. */
+function writeEml(dir: string, name: string, bytes: Buffer): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  const file = path.join(dir, name);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, bytes, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+  return file;
+}
 
 /** Delivers due messages. Failures are kept and retried with backoff, never dropped. */
 export async function flushOutbox(db: Db, config: Config): Promise<{ sent: number; failed: number }> {
-  const due = await db.outboundMail.findMany({ where: { status: { in: ["queued", "failed"] }, nextAttemptAt: { lte: new Date() }, attempts: { lt: RETRY_MINUTES.length + 1 } }, orderBy: { id: "asc" }, take: 50 });
+  const claimant = `${process.pid}:${randomBytes(6).toString("hex")}`;
+  const due = await claimDue(db, claimant);
   if (!due.length) return { sent: 0, failed: 0 };
   const transport = config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   let sent = 0;
   let failed = 0;
   try {
     for (const m of due) {
+      const mine = { id: m.id, claimedBy: claimant };
       try {
+        const subject = m.kind === "approval_request" ? subjectAsSent(tokenKey(config.dataDir), m.subject, m.messageId) : m.subject;
         const info = await transport.sendMail({
           from: config.mailFrom,
           to: m.toAddress,
-          subject: m.subject,
+          subject,
           text: m.text,
           html: m.html ?? undefined,
           messageId: m.messageId,
@@ -89,18 +141,12 @@ export async function flushOutbox(db: Db, config: Config): Promise<{ sent: numbe
           references: m.inReplyTo ?? undefined,
           headers: { "Auto-Submitted": m.kind === "approval_request" ? "no" : "auto-generated", "X-Gateway-Kind": m.kind },
         });
-        let emlPath: string | null = null;
-        if (!config.smtpUrl) {
-          fs.mkdirSync(config.outboxDir, { recursive: true });
-          emlPath = path.join(config.outboxDir, `${String(m.id).padStart(6, "0")}-${m.kind}.eml`);
-          fs.writeFileSync(emlPath, (info as unknown as { message: Buffer }).message);
-        }
-        await db.outboundMail.update({ where: { id: m.id }, data: { status: "sent", sentAt: new Date(), attempts: { increment: 1 }, emlPath, lastError: null } });
+        const emlPath = config.smtpUrl ? null : writeEml(config.outboxDir, `${String(m.id).padStart(6, "0")}-${m.kind}.eml`, (info as unknown as { message: Buffer }).message);
+        await db.outboundMail.updateMany({ where: mine, data: { status: "sent", sentAt: new Date(), emlPath, lastError: null, claimedBy: null } });
         sent++;
       } catch (err) {
-        const attempts = m.attempts + 1;
-        const wait = RETRY_MINUTES[Math.min(attempts - 1, RETRY_MINUTES.length - 1)]!;
-        await db.outboundMail.update({ where: { id: m.id }, data: { status: "failed", attempts, lastError: errorMessage(err).slice(0, 500), nextAttemptAt: new Date(Date.now() + wait * 60_000) } });
+        const wait = RETRY_MINUTES[Math.min(m.attempts - 1, RETRY_MINUTES.length - 1)]!;
+        await db.outboundMail.updateMany({ where: mine, data: { status: "failed", lastError: errorMessage(err).slice(0, 500), nextAttemptAt: new Date(Date.now() + wait * 60_000), claimedBy: null } });
         failed++;
       }
     }

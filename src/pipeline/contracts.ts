@@ -155,5 +155,5 @@ export interface ReplyHandler {
   /** A cheap check without the database: does this look like a reply to one of our mails? */
   matches(msg: MessageSummary): boolean;
   /** Applies (or refuses, with its reason) the decision; always a result, never a new draft. */
-  handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[] }>;
+  handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[]; /** The subject as it may be stored (an approval token redacted). */ subject?: string }>;
 }

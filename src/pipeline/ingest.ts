@@ -194,7 +194,7 @@ export class Pipeline {
       const r = await handler.handle(tx, parsed, entry.intakeId, entry.msg.raw);
       await tx.intakeMessage.update({
         where: { id: entry.intakeId },
-        data: { status: "done", outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: parsed.subject.slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: entry.attempts + 1, rawPath: entry.sha256, error: r.reason },
+        data: { status: "done", outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: (r.subject ?? parsed.subject).slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: entry.attempts + 1, rawPath: entry.sha256, error: r.reason },
       });
       await audit(tx, ...r.audit);
       return { ...base, outcome: "reply" as const, draftId: r.draftId ?? null, reason: r.reason };

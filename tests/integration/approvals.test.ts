@@ -1,7 +1,9 @@
 // Approve by replying to an e-mail, end to end with real servers: the request goes out over SMTP
 // (a capturing smtp-server), replies are composed as mail clients write them and delivered to the
 // test Dovecot by IMAP APPEND, and the IMAP poller applies them. A forged, replayed, forwarded or
-// ambiguous reply approves nothing.
+// ambiguous reply approves nothing. The key cases of issue #12 run here against Dovecot; the
+// rest of them through the Maildir in approvals-forged.test.ts.
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { startSmtpCapture, type CapturedMail } from "../support/smtp-capture.js";
@@ -10,6 +12,7 @@ import { flushOutbox } from "../../src/notify/outbox.js";
 import { Dovecot } from "../support/dovecot.js";
 import { ImapIntake } from "../../src/pipeline/imap-intake.js";
 import type { Actor } from "../../src/domain/roles.js";
+import * as shapes from "../../fixtures/replies/tools/shapes.js";
 
 let t: TestEnv;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
@@ -121,8 +124,15 @@ describe("approve by reply", () => {
     expect(request.parsed.subject).toMatch(/\[审批编号 GW-[A-Z2-7]{26}\]/);
     expect(request.parsed.text).toContain("信息名称：正定县事业单位分类改革进展");
     expect(request.parsed.text).toContain("拟发栏目：事业单位改革");
-    expect(request.parsed.text).toContain("回复“同意”");
+    expect(request.parsed.text).toContain("只回复以下用语之一，不加任何其他内容：同意、同意发布、同意，请发布");
+    expect(request.parsed.text).toContain("其他任何内容（带条件的同意、修改意见、提问）都只作为意见记录");
     expect(request.parsed.messageId).toMatch(/^<gw-approval\./);
+    // The token is in clear only in the mail as sent: not in the stored copy, not in the database.
+    const token = /GW-([A-Z2-7]{26})/.exec(request.parsed.subject!)![1]!;
+    const stored = await t.app.db.outboundMail.findUniqueOrThrow({ where: { messageId: request.parsed.messageId! } });
+    expect(stored.subject).toContain("GW-〔已隐去〕");
+    expect(stored.subject + stored.text + (stored.html ?? "")).not.toContain(token);
+    expect(fs.readFileSync(t.app.config.dbFile).includes(token)).toBe(false);
   });
 
   it("同意 approves (处长审核), recorded with channel e-mail, and the approver is told", async () => {
@@ -184,7 +194,9 @@ describe("approve by reply", () => {
     const warn = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.parsed.subject!.startsWith("【未生效】"));
     expect(warn.to).toEqual([HEAD]);
     expect(warn.parsed.text).toContain("niulifeng@hebbb.example");
-    expect(smtp.mails.some((m) => m.to.includes("attacker@evil.example") || m.to.includes("niulifeng@hebbb.example"))).toBe(false);
+    const refusals = smtp.mails.slice(before).filter((m) => m.parsed.subject!.startsWith("【未生效】"));
+    expect(refusals.map((m) => m.to)).toEqual([[HEAD]]);
+    expect(smtp.mails.some((m) => m.to.includes("attacker@evil.example"))).toBe(false);
   });
 
   it("a replay after the decision decides nothing", async () => {
@@ -222,11 +234,11 @@ describe("approve by reply", () => {
 
   it("the leader approves an important item by reply (Gmail quoting); the 审批表 gets 副主任批示", async () => {
     const { draftId, request } = await itemAwaitingHead(true);
-    await deliverReply({ from: HEAD, to: request, body: "同意。报马主任审批", quote: "gmail" });
+    await deliverReply({ from: HEAD, to: request, body: "同意", quote: "gmail" });
     expect(await status(draftId)).toBe("leader_review");
     await flushOutbox(t.app.db, t.app.config);
     const leaderRequest = await smtp.waitFor((m) => m.to.includes(LEADER) && m.parsed.subject!.includes(request.parsed.subject!.replace(/^【待审核】/, "").replace(/ \[审批编号.*$/, "")));
-    expect(leaderRequest.parsed.text).toContain("处长审核意见：报马主任审批");
+    expect(leaderRequest.parsed.text).toContain("处长审核意见：同意");
     await deliverReply({ from: LEADER, to: leaderRequest, body: "同意" });
     expect(await status(draftId)).toBe("approved");
     const steps = await t.app.db.reviewStep.findMany({ where: { draftId }, orderBy: { id: "asc" } });
@@ -235,4 +247,59 @@ describe("approve by reply", () => {
       ["deputy_director", "approved", "email"],
     ]);
   });
+
+  // Issue #12, case 1, with the default configuration: Outlook sends HTML only, and a one-line
+  // "同意 但……" longer than 80 characters once came out of the HTML as "同意" + a new line.
+  it("an HTML-only 同意 但…… longer than 80 characters is a comment, shown to the info administrator", async () => {
+    const { draftId, request } = await itemAwaitingHead();
+    const own = "同意 但第二段的数字请与编办统计年报再核对一遍，核对无误后再发布，标题中的“进展”也请改为“新进展”，谢谢。";
+    expect(own.length).toBeGreaterThan(50);
+    const before = smtp.mails.length;
+    await deliver(shapes.outlook("zh", { htmlOnly: true })({ request: sent(request), from: HEAD, fromName: "张才彦", own: [own] }));
+    const [r] = await poll();
+    expect(r!.reason).toContain("意见");
+    expect(await status(draftId)).toBe("division_review");
+    const again = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.to.includes(HEAD) && m.parsed.subject!.startsWith("【意见已记录】"));
+    expect(again.parsed.subject).toMatch(/\[审批编号 GW-[A-Z2-7]{26}\]/);
+    expect(again.parsed.text).toContain("正文只写“同意”两个字");
+    const news = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.to.includes("niulifeng@hebbb.example") && m.parsed.subject!.startsWith("【邮件审批】"));
+    expect(news.parsed.text).toContain(own);
+    expect((await t.app.db.draft.findUniqueOrThrow({ where: { id: draftId } })).flags).toContain("mail_comment");
+    // Replying 同意 to the gateway's answer approves: it carries a token of its own.
+    await deliver(shapes.qqMail({ request: sent(again), from: HEAD, fromName: "张才彦", own: ["同意"] }));
+    await poll();
+    expect(await status(draftId)).toBe("approved");
+  });
+
+  // Issue #12, case 5 (DKIM off): "From: approver, attacker" names the approver first.
+  it("a From with the approver and an attacker approves nothing; the approver is told", async () => {
+    const { draftId, request } = await itemAwaitingHead();
+    const before = smtp.mails.length;
+    const raw = shapes.qqMail({ request: sent(request), from: HEAD, fromName: "张才彦", own: ["同意"] }).toString("latin1").replace(/^From: .*$/m, `From: ${HEAD}, attacker@evil.example`);
+    await deliver(Buffer.from(raw, "latin1"));
+    const [r] = await poll();
+    expect(r!.reason).toContain("From 字段含 2 个地址");
+    expect(await status(draftId)).toBe("division_review");
+    const warn = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.parsed.subject!.startsWith("【未生效】"));
+    expect(warn.to).toEqual([HEAD]);
+    expect(warn.parsed.text).toContain("邮件头有歧义");
+    expect(await t.app.db.auditEvent.count({ where: { action: "approval.refused", entityId: String(draftId) } })).toBe(1);
+  });
+
+  it.each([
+    ["Foxmail, HTML only", shapes.foxmail],
+    ["Gmail (zh), attribution wrapped", shapes.gmail("zh", { wrapAttribution: true })],
+    ["Thunderbird, bottom-posted with a signature", shapes.thunderbird({ signature: ["张才彦", "河北省机构编制委员会办公室 事业处"] })],
+    ["Huawei, GBK without a charset label", shapes.huawei({ charset: "gbk-unlabelled" })],
+  ])("同意 from %s approves", async (_client, shape) => {
+    const { draftId, request } = await itemAwaitingHead();
+    await deliver(shape({ request: sent(request), from: HEAD, fromName: "张才彦", own: ["同意"], posting: "bottom" }));
+    await poll();
+    expect(await status(draftId)).toBe("approved");
+  });
 });
+
+/** A captured request as the reply shapes quote it. */
+function sent(m: CapturedMail): shapes.RequestMail {
+  return { subject: m.parsed.subject!, messageId: m.parsed.messageId!, text: m.parsed.text ?? "", html: typeof m.parsed.html === "string" ? m.parsed.html : null };
+}

@@ -1,7 +1,8 @@
 // Extracted content → the draft's title, body and document date, each with its reason.
 import { createHash } from "node:crypto";
+import { isFaxHeaderLine } from "./fax-header.js";
 
-const PREFIX = /^\s*(?:【[^】]{1,6}】|\[(?:报送|信息|投稿)\]|(?:报送|上报|转发|答复|回复|回覆|转|Fwd?|FW|Re|RE|AW|WG|TR)\s*[:：])\s*/i;
+const PREFIX = /^\s*(?:【[^】]{1,6}】|\[(?:报送|信息|投稿)\]|(?:报送|上报|转发|答复|回复|回覆|转|传真|Fwd?|FW|Re|RE|AW|WG|TR)\s*[:：])\s*/i;
 
 export function stripSubjectPrefixes(subject: string): string {
   let s = subject.trim();
@@ -13,14 +14,30 @@ export function stripSubjectPrefixes(subject: string): string {
   return s.trim();
 }
 
-const GENERIC = /^(?:|信息|报送信息|工作信息|信息报送|稿件|投稿|附件|无主题|\(无主题\)|（无主题）|no subject|untitled|.*\.(?:docx?|pdf|wps|tiff?|jpe?g|png)|Facsimile received from.*|Fax from.*|传真.*)$/i;
+// A subject that names only the channel is generic ("传真", "传真件", "来自0312…的传真"); one that
+// starts with 传真： and goes on with a title is a title with a prefix (see PREFIX).
+const GENERIC = /^(?:|信息|报送信息|工作信息|信息报送|稿件|投稿|附件|材料|报送材料|相关材料|报送文件|文件|资料|无主题|\(无主题\)|（无主题）|no subject|untitled|.*\.(?:docx?|pdf|wps|ofd|et|xlsx?|zip|tiff?|jpe?g|png)|Facsimile received from.*|(?:new )?e?fax (?:message )?(?:received )?from.*|you have (?:received )?a (?:new )?fax.*|传真|传真件|传真文件|新传真|(?:您)?(?:收到|有)(?:一份|一封|新的?)?(?:来自.*的)?(?:新)?传真.*|传真来自.*|来自.*的(?:新)?传真.*|[\d\s\-+()]{7,})$/i;
 
 export function isGenericSubject(s: string): boolean {
   return GENERIC.test(s.trim());
 }
 
 /** A document's letterhead, number or mark line — never its title: 张北县机构编制委员会办公室, 冀机编办〔2026〕12号. */
-const LETTERHEAD = /^(.{2,24}(办公室|编办|委员会|人民政府|编委|局|处)(文件)?|.{0,12}〔\d{4}〕\d+号|(签发人|密级|紧急程度|急件|特急)[:：].*)$/;
+const LETTERHEAD = /^(.{2,24}(办公室|编办|委员会|人民政府|编委|局|处)(文件)?|.{0,14}[〔[(（【]\s*\d{4}\s*[〕\])）】]\s*\d+\s*号|(签发人|密级|紧急程度|急件|特急|抄送|附件)[:：].*|.{1,20}[:：]|[-—\s]*\d+[-—\s]*|第\s*\d+\s*页.*|(?:\d{4}|[〇零○一二三四五六七八九]{4})年.{1,4}月.{1,4}日)$/;
+
+/** 文号: the document number, e.g. 冀机编办〔2026〕12号 (OCR reads 〔〕 as [], () or 【】). */
+const DOC_NUMBER = /([\u4e00-\u9fa5]{1,12})\s*[〔[(（【]\s*(\d{4})\s*[〕\])）】]\s*(\d{1,4})\s*号/;
+
+/** The document number among the first lines of a text, normalised to 〔〕. */
+export function documentNumber(texts: string[]): string | null {
+  for (const t of texts) {
+    for (const line of t.split("\n").slice(0, 15)) {
+      const m = DOC_NUMBER.exec(line.replace(/\s+/g, ""));
+      if (m) return `${m[1]}〔${m[2]}〕${m[3]}号`;
+    }
+  }
+  return null;
+}
 
 const DOC_TITLE = /^关于.{2,80}的(?:报告|通知|请示|意见|函|通报|方案|批复|决定|总结|汇报|情况说明)$/;
 
@@ -40,8 +57,9 @@ export function chooseTitle(subject: string, texts: string[]): { title: string; 
     if (line) return { title: line, reason: "邮件主题无实际内容，取自正文标题行" };
   }
   for (const t of texts) {
-    const first = t.split("\n").map((l) => l.trim()).find((l) => l.length >= 4 && !LETTERHEAD.test(l.replace(/\s+/g, "")));
-    if (first) return { title: first.slice(0, 60), reason: "邮件主题无实际内容，取自正文首行（跳过版头）" };
+    // The first line that is not a letterhead, 文号, addressee (市委编办：), page number or date.
+    const first = t.split("\n").slice(0, 20).map((l) => l.trim()).find((l) => l.length >= 4 && !LETTERHEAD.test(l.replace(/\s+/g, "")) && !isFaxHeaderLine(l));
+    if (first) return { title: first.replace(/\s+(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff])\s+/g, "").slice(0, 60), reason: "邮件主题无实际内容，取自正文首行（跳过版头、文号、主送机关）" };
   }
   return { title: stripped || "（无标题）", reason: "主题与正文均无可用标题" };
 }

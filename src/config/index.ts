@@ -51,6 +51,12 @@ const schema = z.object({
   LIMIT_PIXELS: int(40_000_000),
   LIMIT_OCR_PAGE_SECONDS: int(60),
   LIMIT_OCR_DOCUMENT_SECONDS: int(600),
+  /** ZIP-based attachments (ZIP, DOCX, XLSX, OFD): entries, inflated bytes per entry and in all, ratio, nesting. */
+  LIMIT_ARCHIVE_ENTRIES: int(2000),
+  LIMIT_ARCHIVE_ENTRY_BYTES: int(50 * 1024 * 1024),
+  LIMIT_ARCHIVE_BYTES: int(100 * 1024 * 1024),
+  LIMIT_ARCHIVE_RATIO: int(100),
+  LIMIT_ARCHIVE_DEPTH: int(3),
   /** tesseract.js workers; default one per core. */
   OCR_WORKERS: z.coerce.number().int().positive().optional(),
   INGEST_BATCH: int(200),
@@ -140,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pixels: e.LIMIT_PIXELS,
       ocrPageSeconds: e.LIMIT_OCR_PAGE_SECONDS,
       ocrDocumentSeconds: e.LIMIT_OCR_DOCUMENT_SECONDS,
+      archive: { entries: e.LIMIT_ARCHIVE_ENTRIES, entryBytes: e.LIMIT_ARCHIVE_ENTRY_BYTES, totalBytes: e.LIMIT_ARCHIVE_BYTES, ratio: Math.max(1, e.LIMIT_ARCHIVE_RATIO), depth: e.LIMIT_ARCHIVE_DEPTH },
     },
   };
 }

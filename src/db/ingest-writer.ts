@@ -69,6 +69,10 @@ export interface NewDraft {
   fingerprint: string;
   channel: string;
   faxNumber?: string | null;
+  faxHeader?: string | null;
+  docNumber?: string | null;
+  /** JSON of compose/cleanup.ts suggestions. */
+  suggestions?: string;
 }
 
 export interface NewAttachment {
@@ -122,8 +126,8 @@ export class IngestWriter {
       firstIntakeOf: p(`SELECT id FROM IntakeMessage WHERE draftId = ? AND outcome = 'draft' ORDER BY id LIMIT 1`),
       draftInsert: p(
         `INSERT INTO Draft (status, channel, title, body, originalTitle, originalBody, titleReason, bodyReason, documentDate, dateReason, receivedAt, senderAddress, senderName, faxNumber,
-          unitId, unitConfirmed, unitReason, columnId, columnReason, divisionId, divisionReason, important, importantHint, screenNote, flags, fingerprint, version, createdAt, updatedAt)
-         VALUES ('triage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1, ?, ?)`,
+          unitId, unitConfirmed, unitReason, columnId, columnReason, divisionId, divisionReason, important, importantHint, screenNote, flags, fingerprint, version, createdAt, updatedAt, faxHeader, docNumber, suggestions)
+         VALUES ('triage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
       ),
       attachmentInsert: p(
         `INSERT INTO Attachment (intakeId, partIndex, filename, contentType, size, sha256, inline, contentId, extractMethod, extractStatus, extractError, text, confidence, pageCount)
@@ -201,6 +205,7 @@ export class IngestWriter {
     const r = this.s.draftInsert!.run(
       d.channel, d.title, d.body, d.title, d.body, d.titleReason, d.bodyReason, sqliteDate(d.documentDate), d.dateReason, now, d.senderAddress, d.senderName, d.faxNumber ?? null,
       d.unitId, d.unitConfirmed ? 1 : 0, d.unitReason, d.columnId, d.columnReason, d.divisionId, d.divisionReason, d.importantHint, d.screenNote ?? null, JSON.stringify(d.flags), d.fingerprint, now, now,
+      d.faxHeader ?? null, d.docNumber ?? null, d.suggestions ?? "[]",
     );
     return Number(r.lastInsertRowid);
   }

@@ -127,4 +127,6 @@ export const flagLabel: Record<string, string> = {
   mail_sent_back: "邮件退回",
   mail_comment: "邮件意见",
   mail_refused: "邮件回复未生效",
+  unscreened: "未能检查",
+  text_missing: "未能提取文字",
 };

@@ -1,68 +1,61 @@
 // Attachments → text. Each extractor is small and independent; a failure is a result on the
-// part (status failed + a clear error), never a lost message. No DB, no decisions.
-import mammoth from "mammoth";
-import WordExtractor from "word-extractor";
+// part (status failed + a clear error), never a lost message. No DB, no decisions. The kind of
+// a part is decided by its first bytes where they tell (a PDF, a ZIP, a compound file), then by
+// its declared type and file name: mail clients label .ofd, .wps and .et anything at all.
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
-import { closePdf, openPdf } from "./pdf.js";
+import { zipMembers } from "./archive.js";
 import type { MimePart } from "./mime.js";
-import { decodeUnknown, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
+import { docText, docxText } from "./office.js";
+import { ofdText } from "./ofd.js";
+import { extraction, type PageText, type PartExtraction } from "./part.js";
+import { closePdf, openPdf } from "./pdf.js";
+import { xlsText, xlsxText } from "./spreadsheets.js";
+import { decodeDeclared, htmlToText, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
+import { looksLikeZip } from "./unzip.js";
 
-export interface PageText {
-  pageNo: number;
-  method: "text-layer" | "ocr";
-  text: string;
-  confidence: number | null;
-}
-
-export interface PartExtraction {
-  method: "text" | "pdf-text" | "docx" | "doc" | "message" | "ocr" | "none";
-  status: "ok" | "empty" | "failed" | "skipped";
-  text: string;
-  error: string | null;
-  pageCount: number | null;
-  pages: PageText[];
-  confidence: number | null;
-  /** OCR only: pages whose confidence is below LOW_OCR_CONFIDENCE (domain/extraction.ts), to flag on the draft. */
-  lowConfidencePages?: number[];
-}
+export type { PageText, PartExtraction } from "./part.js";
 
 const ext = (name: string | null) => (name ?? "").toLowerCase().replace(/^.*\./, "");
 
-export type PartKind = "pdf" | "docx" | "doc" | "text" | "message" | "image" | "other";
+export type PartKind = "pdf" | "docx" | "doc" | "xlsx" | "xls" | "ofd" | "zip" | "text" | "html" | "message" | "image" | "other";
 
-export function partKind(p: Pick<MimePart, "contentType" | "filename">): PartKind {
+const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+/** What a part is: by magic bytes first, then by type and name. */
+export function partKind(p: Pick<MimePart, "contentType" | "filename"> & { content?: Buffer }): PartKind {
   const ct = p.contentType;
   const e = ext(p.filename);
+  const head = p.content?.subarray(0, 8);
+  const sheetHint = ct.includes("spreadsheetml") || ct.includes("ms-excel") || ["xlsx", "xls", "et", "ett"].includes(e);
+  if (head && head.subarray(0, 5).toString("latin1") === "%PDF-") return "pdf";
+  if (head && looksLikeZip(head)) {
+    if (e === "ofd" || ct === "application/ofd") return "ofd";
+    if (sheetHint) return "xlsx";
+    if (ct.includes("wordprocessingml") || ["docx", "wps", "wpt", "dotx"].includes(e)) return "docx";
+    return "zip";
+  }
+  if (head && head.equals(CFB_MAGIC)) return sheetHint ? "xls" : "doc";
   if (ct === "application/pdf" || e === "pdf") return "pdf";
+  if (e === "ofd" || ct === "application/ofd") return "ofd";
   if (ct.includes("wordprocessingml") || e === "docx") return "docx";
-  if (ct === "application/msword" || e === "doc" || e === "wps") return "doc";
+  if (ct === "application/msword" || ct.includes("kswps") || e === "doc" || e === "wps") return "doc";
+  if (ct.includes("spreadsheetml") || e === "xlsx") return "xlsx";
+  if (ct.includes("ms-excel") || e === "xls" || e === "et") return "xls";
+  if (ct === "application/zip" || ct === "application/x-zip-compressed" || e === "zip") return "zip";
   if (ct === "message/rfc822" || e === "eml") return "message";
-  if (ct.startsWith("text/plain") || e === "txt") return "text";
-  if (ct.startsWith("image/") || ["tif", "tiff", "png", "jpg", "jpeg"].includes(e)) return "image";
+  if (ct.startsWith("text/html") || e === "html" || e === "htm") return "html";
+  if (ct.startsWith("text/plain") || e === "txt" || e === "csv") return "text";
+  if (ct.startsWith("image/") || ["tif", "tiff", "png", "jpg", "jpeg", "bmp", "gif", "webp"].includes(e)) return "image";
   return "other";
 }
-
-/** Characters that make a page "have text": CJK, letters and digits, not page markers. */
-const result = (r: Partial<PartExtraction> & Pick<PartExtraction, "method">): PartExtraction => {
-  const text = r.text ?? "";
-  return {
-    status: r.status ?? (text.trim() ? "ok" : "empty"),
-    text,
-    error: r.error ?? null,
-    pageCount: r.pageCount ?? null,
-    pages: r.pages ?? [],
-    confidence: r.confidence ?? null,
-    method: r.method,
-  };
-};
 
 async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction> {
   const parser = openPdf({ data: new Uint8Array(content) });
   try {
     const res = await parser.getText({ first: limits.pdfPages });
     if (res.total > limits.pdfPages)
-      return result({ method: "pdf-text", status: "failed", pageCount: res.total, error: `PDF 共 ${res.total} 页，超过限制 ${limits.pdfPages} 页` });
+      return extraction({ method: "pdf-text", status: "failed", pageCount: res.total, error: `PDF 共 ${res.total} 页，超过限制 ${limits.pdfPages} 页` });
     const pages: PageText[] = res.pages.map((pg) => ({
       pageNo: pg.num,
       method: "text-layer",
@@ -70,7 +63,7 @@ async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction>
       confidence: null,
     }));
     const withText = pages.filter((pg) => meaningfulChars(pg.text) >= 10);
-    return result({
+    return extraction({
       method: "pdf-text",
       // Pages without a usable text layer are scans: OCR takes them (issue: faxes and documents).
       status: withText.length === 0 ? "empty" : "ok",
@@ -81,37 +74,51 @@ async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction>
   } catch (err) {
     const msg = errorMessage(err);
     const encrypted = /password|encrypt/i.test(msg);
-    return result({ method: "pdf-text", status: "failed", error: encrypted ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}` });
+    return extraction({ method: "pdf-text", status: "failed", error: encrypted ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}` });
   } finally {
     await closePdf(parser);
   }
 }
 
+/** Formats the gateway does not read: said by name, so the officer knows what to look at. */
+const UNSUPPORTED: Record<string, string> = { rar: "RAR 压缩包", "7z": "7z 压缩包", gz: "gzip 压缩文件", tar: "tar 归档", ppt: "PowerPoint 演示文稿", pptx: "PowerPoint 演示文稿", dps: "WPS 演示文稿", exe: "可执行程序", ceb: "CEB 文档", caj: "CAJ 文档" };
+
 export async function extractPart(part: MimePart, limits: Limits): Promise<PartExtraction> {
+  const name = part.filename ?? "附件";
   try {
     switch (partKind(part)) {
       case "pdf":
         return await pdfText(part.content, limits);
-      case "docx": {
-        const r = await mammoth.extractRawText({ buffer: part.content });
-        return result({ method: "docx", text: tidyText(r.value) });
+      case "docx":
+        return await docxText(part.content, limits, name);
+      case "doc":
+        return await docText(part.content, name);
+      case "xlsx":
+        return await xlsxText(part.content, limits, name);
+      case "xls":
+        return xlsText(part.content, name);
+      case "ofd":
+        return await ofdText(part.content, limits, name);
+      case "zip":
+        return await zipMembers(part.content, limits);
+      case "text": {
+        const d = decodeDeclared(part.content, part.charset);
+        return extraction({ method: "text", text: tidyText(d.text) });
       }
-      case "doc": {
-        const doc = await new WordExtractor().extract(part.content);
-        return result({ method: "doc", text: tidyText(doc.getBody()) });
-      }
-      case "text":
-        return result({ method: "text", text: tidyText(decodeUnknown(part.content).text) });
+      case "html":
+        return extraction({ method: "html", text: htmlToText(decodeDeclared(part.content, part.charset).text.slice(0, limits.htmlChars)) });
       case "message":
         // A forwarded message attached whole: its text is read by the pipeline with the same
         // MIME parser (bounded depth), so here it is only classified.
-        return result({ method: "message", status: "skipped" });
+        return extraction({ method: "message", status: "skipped" });
       case "image":
-        return result({ method: "none", status: "skipped", error: "图像待 OCR" });
-      default:
-        return result({ method: "none", status: "skipped" });
+        return extraction({ method: "none", status: "skipped", error: "图像待 OCR" });
+      default: {
+        const what = UNSUPPORTED[ext(part.filename)] ?? (part.contentType !== "application/octet-stream" ? part.contentType : "未知格式");
+        return extraction({ method: "none", status: "skipped", error: `不支持的格式（${what}），内容未读取` });
+      }
     }
   } catch (err) {
-    return result({ method: "none", status: "failed", error: `提取失败：${errorMessage(err)}` });
+    return extraction({ method: "none", status: "failed", error: `提取失败：${errorMessage(err)}` });
   }
 }

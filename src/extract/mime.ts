@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { simpleParser, type ParsedMail, type AddressObject } from "mailparser";
 import type { Limits } from "../config/index.js";
 import { GatewayError } from "../domain/errors.js";
-import { cjkCount, decodeUnknown, htmlToText, replacementCount, tidyText } from "./text.js";
+import { cjkCount, decodeFileName, decodeUnknown, htmlToText, repairLatin1Mojibake, replacementCount, tidyText } from "./text.js";
 import { scanStructure } from "./structure.js";
 
 export interface MimePart {
@@ -18,6 +18,12 @@ export interface MimePart {
   content: Buffer;
   inline: boolean;
   contentId: string | null;
+  /** The charset the sender declared for a text part (Content-Type charset=), if any. */
+  charset?: string | null;
+  /** Set for a member of a container (ZIP, DOCX, OFD): the container's file name path. */
+  container?: string | null;
+  /** Containers around this part (0: a MIME part of the message). */
+  depth?: number;
 }
 
 export interface ParsedMessage {
@@ -61,8 +67,9 @@ async function parse(raw: Buffer, limits: Limits): Promise<ParsedMail> {
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
-    // mailparser's own HTML-to-text wraps at 80 columns ("同意 但……" became "同意" + a new line):
-    // HTML-only mail is converted below, without wrapping.
+    // mailparser's own HTML-to-text wraps at 80 columns ("同意 但……" became "同意" + a new line)
+    // and writes link targets ("[javascript:…]") and tracking-image URLs into the text: HTML-only
+    // mail is converted below by the gateway's htmlToText, without wrapping, links or images.
     skipHtmlToText: true,
     maxHtmlLengthToParse: limits.htmlChars,
   });
@@ -125,7 +132,10 @@ async function decode(raw: Buffer, limits: Limits): Promise<{ p: ParsedMail; tex
   let html = typeof p.html === "string" ? p.html : null;
   // A body labelled utf-8 (or unlabelled) that is really GBK decodes to U+FFFD runs: re-read
   // the message with GB18030 in place of the label and keep that if it reads as Chinese.
-  if (replacementCount(text + (html ?? "")) >= 2) {
+  // A UTF-8 body with a stray byte or two is UTF-8 all the same: only a body that fails as a
+  // whole (at least one U+FFFD per ten Chinese characters) is re-read.
+  const broken = (t: string) => replacementCount(t) >= 2 && replacementCount(t) * 10 > cjkCount(t);
+  if (broken(text) || (!text.trim() && html != null && broken(html))) {
     const patched = Buffer.from(labelGb18030(raw.toString("latin1")), "latin1");
     const q = await parse(patched, limits).catch(() => null);
     const before = text + (html ?? "");
@@ -179,6 +189,36 @@ export async function readOriginal(raw: Buffer, limits: Limits): Promise<Origina
   };
 }
 
+function contentTypeCharset(headers: Map<string, unknown>): string | null {
+  const ct = headers.get("content-type") as { params?: Record<string, string> } | undefined;
+  return ct?.params?.charset?.trim() || null;
+}
+
+/**
+ * Raw 8-bit name= and filename= values of the message, decoded as file names (UTF-8 or GB18030):
+ * for names mailparser could only decode to U+FFFD.
+ */
+function rawParameterNames(raw: Buffer): string[] {
+  const text = raw.toString("latin1");
+  const out: string[] = [];
+  for (const m of text.matchAll(/\b(?:file)?name\s*=\s*"([^"\r\n]*[\x80-\xff][^"\r\n]*)"/gi)) out.push(decodeFileName(Buffer.from(m[1]!, "latin1")));
+  return out;
+}
+
+/**
+ * The attachment's file name as the sender meant it. Raw 8-bit GBK in a MIME parameter reaches
+ * us as Latin-1 mojibake ("ÃØÃÜ¡ï1Äê") or as U+FFFD runs; both are repaired as the subject is,
+ * so that Art. 10 screening and the officer read the real name.
+ */
+function partFilename(name: string | null, rawNames: string[]): string | null {
+  if (!name) return name;
+  if (name.includes("\ufffd")) {
+    const skeleton = (s: string) => s.replace(/[^\x20-\x7e]/g, "");
+    return rawNames.find((r) => skeleton(r) === skeleton(name) && !r.includes("\ufffd")) ?? name;
+  }
+  return repairLatin1Mojibake(name);
+}
+
 export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedMessage> {
   if (raw.length === 0) throw new GatewayError("EMPTY_MESSAGE");
   if (raw.length > limits.messageBytes)
@@ -198,6 +238,7 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
   if (textSource === "html") text = htmlToText(html!);
 
   const parts: MimePart[] = [];
+  const rawNames = p.attachments.some((a) => a.filename?.includes("\ufffd")) ? rawParameterNames(raw) : [];
   p.attachments.forEach((a, index) => {
     if (a.size > limits.attachmentBytes)
       throw new GatewayError(
@@ -206,13 +247,14 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
       );
     parts.push({
       index,
-      filename: a.filename ?? null,
+      filename: partFilename(a.filename ?? null, rawNames),
       contentType: (a.contentType || "application/octet-stream").toLowerCase(),
       size: a.size,
       sha256: createHash("sha256").update(a.content).digest("hex"),
       content: a.content,
       inline: a.contentDisposition === "inline" || (!!a.contentId && a.related === true),
       contentId: a.contentId ?? null,
+      charset: contentTypeCharset(a.headers),
     });
   });
 

@@ -1,6 +1,7 @@
 // Text helpers shared by the extractors: charset sniffing, HTML → text, whitespace.
 import iconv from "iconv-lite";
-import { convert } from "html-to-text";
+import { convert, type FormatCallback } from "html-to-text";
+import { tableToText } from "./tables.js";
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/g;
 
@@ -14,11 +15,90 @@ export function replacementCount(s: string): number {
   return n;
 }
 
-/** Decodes bytes whose charset is unknown: UTF-8 when valid, else GB18030 (a superset of GBK and GB2312). */
+/**
+ * How well bytes read as UTF-8: the multi-byte sequences that are valid and the bytes that are
+ * not. GBK text read as UTF-8 is almost all invalid; a UTF-8 file with one stray byte (a
+ * truncated copy, a byte from an editor) has one invalid byte among thousands of valid ones.
+ */
+export function utf8Quality(buf: Buffer): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    let ok = n > 0;
+    for (let k = 1; ok && k <= n; k++) ok = i + k < buf.length && (buf[i + k]! & 0xc0) === 0x80;
+    if (ok) {
+      valid++;
+      i += n + 1;
+    } else {
+      invalid++;
+      i++;
+    }
+  }
+  return { valid, invalid };
+}
+
+/** UTF-8 "as a whole": at most one invalid byte per 10 valid characters (GBK read as UTF-8 has about 10 invalid per valid one). */
+export function mostlyUtf8(buf: Buffer): boolean {
+  const q = utf8Quality(buf);
+  return q.invalid === 0 || (q.valid > 0 && q.invalid * 10 <= q.valid);
+}
+
+/**
+ * Decodes bytes whose charset is unknown: UTF-8 when it reads as UTF-8 as a whole (a stray byte
+ * stays one U+FFFD, it does not turn the whole text into GB18030 mojibake), else GB18030 (a
+ * superset of GBK and GB2312).
+ */
 export function decodeUnknown(buf: Buffer): { text: string; charset: string } {
-  const utf8 = buf.toString("utf8");
-  if (replacementCount(utf8) === 0) return { text: utf8.replace(/^\ufeff/, ""), charset: "utf-8" };
+  if (mostlyUtf8(buf)) return { text: buf.toString("utf8").replace(/^\ufeff/, ""), charset: "utf-8" };
   return { text: iconv.decode(buf, "gb18030"), charset: "gb18030" };
+}
+
+/** Labels mail clients write for Chinese text that iconv-lite knows under another name. */
+const CHARSET_ALIASES: Record<string, string> = { gb2312: "gbk", "x-gbk": "gbk", cp936: "gbk", "windows-936": "gbk", "x-euc-cn": "gbk", "euc-cn": "gbk" };
+
+/**
+ * Decodes bytes by their declared charset first; only when the declared one fails as a whole
+ * (UTF-8 that is not UTF-8, an unknown label) the unknown-charset rule decides. gb2312 is read
+ * as GBK so that GBK-only characters under a gb2312 label survive, and GBK as GB18030 (its superset).
+ */
+export function decodeDeclared(buf: Buffer, declared: string | null | undefined): { text: string; charset: string; repaired: boolean } {
+  const label = (declared ?? "").trim().toLowerCase().replace(/^"|"$/g, "");
+  if (!label) return { ...decodeUnknown(buf), repaired: false };
+  if (/^(utf-?8|us-ascii|ascii)$/.test(label)) {
+    if (mostlyUtf8(buf)) return { text: buf.toString("utf8").replace(/^\ufeff/, ""), charset: "utf-8", repaired: false };
+    const u = decodeUnknown(buf);
+    return { ...u, repaired: u.charset !== "utf-8" };
+  }
+  const name = CHARSET_ALIASES[label] ?? (label === "gbk" ? "gb18030" : label);
+  if (!iconv.encodingExists(name)) return { ...decodeUnknown(buf), repaired: true };
+  return { text: iconv.decode(buf, name === "gbk" ? "gb18030" : name), charset: name, repaired: false };
+}
+
+/**
+ * A file name from raw bytes (ZIP entries, raw 8-bit MIME parameters): UTF-8 when flagged or
+ * valid, else GB18030 — what Chinese Windows archivers and mail clients write.
+ */
+export function decodeFileName(raw: Buffer, utf8Flag = false): string {
+  if (utf8Flag || raw.every((b) => b < 0x80)) return raw.toString("utf8");
+  const q = utf8Quality(raw);
+  return q.invalid === 0 ? raw.toString("utf8") : iconv.decode(raw, "gb18030");
+}
+
+/**
+ * Repairs a name that a parser decoded byte by byte as Latin-1 (raw 8-bit GBK in a MIME
+ * parameter: 「秘密★1年」 arrives as "ÃØÃÜ¡ï1Äê"). Only a string made entirely of code points up
+ * to U+00FF, some of them above U+007F, is a candidate; it is kept when it does not read better.
+ */
+export function repairLatin1Mojibake(s: string): string {
+  if (!/[\u0080-\u00ff]/.test(s) || [...s].some((c) => c.codePointAt(0)! > 0xff)) return s;
+  const fixed = decodeFileName(Buffer.from(s, "latin1"));
+  return replacementCount(fixed) === 0 && cjkCount(fixed) > 0 ? fixed : s;
 }
 
 /** tesseract and some PDF producers put spaces between CJK characters; remove those only. */
@@ -35,19 +115,63 @@ export function tidyText(s: string): string {
     .trim();
 }
 
+/**
+ * HTML → text, the gateway's own conversion for every HTML it reads (mail bodies, HTML
+ * attachments, DOCX through mammoth): no link targets ("[javascript:…]", tracking URLs), no
+ * image URLs, no scripts or styles, and tables kept as tables in the text form of tables.ts.
+ */
 export function htmlToText(html: string): string {
   return tidyText(
     convert(html, {
       wordwrap: false,
+      formatters: { pipeTable: formatPipeTable },
       selectors: [
         { selector: "a", options: { ignoreHref: true } },
         { selector: "img", format: "skip" },
-        { selector: "table", format: "dataTable" },
+        { selector: "table", format: "pipeTable" },
         { selector: "style", format: "skip" },
         { selector: "script", format: "skip" },
+        { selector: "head", format: "skip" },
+        { selector: "h1", options: { uppercase: false } },
+        { selector: "h2", options: { uppercase: false } },
+        { selector: "h3", options: { uppercase: false } },
       ],
     }),
   );
+}
+
+type Walk = Parameters<FormatCallback>[1];
+type Builder = Parameters<FormatCallback>[2];
+interface HtmlNode {
+  type: string;
+  name?: string;
+  attribs?: Record<string, string>;
+  children?: HtmlNode[];
+}
+
+/** html-to-text's data-table walk with the gateway's text form of a table (see tables.ts). */
+function formatPipeTable(elem: unknown, walk: Walk, builder: Builder): void {
+  const table = elem as HtmlNode;
+  builder.openTable();
+  const cell = (node: HtmlNode) => {
+    builder.openTableCell();
+    walk((node.children ?? []) as never, builder);
+    builder.closeTableCell({ colspan: Number(node.attribs?.colspan) || 1, rowspan: 1 });
+  };
+  const walkTable = (node: HtmlNode) => {
+    if (node.type !== "tag") return;
+    if (["thead", "tbody", "tfoot"].includes(node.name ?? "")) return node.children?.forEach(walkTable);
+    if (node.name !== "tr") return;
+    builder.openTableRow();
+    for (const c of node.children ?? []) if (c.type === "tag" && (c.name === "td" || c.name === "th")) cell(c);
+    builder.closeTableRow();
+  };
+  table.children?.forEach(walkTable);
+  builder.closeTable({
+    leadingLineBreaks: 2,
+    trailingLineBreaks: 2,
+    tableToString: (rows) => tableToText(rows.map((r) => r.flatMap((c) => [c.text, ...Array.from({ length: Math.max(0, (c.colspan ?? 1) - 1) }, () => "")]))),
+  });
 }
 
 /** Characters that carry content: CJK, Latin letters and digits (page markers of pdf-parse not counted). */

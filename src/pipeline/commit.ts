@@ -138,6 +138,8 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
         screenNote: p.screenNote,
         flags: p.flags,
         fingerprint: p.fingerprint,
+        faxHeader: p.faxHeader,
+        docNumber: p.docNumber,
       },
       now,
     );

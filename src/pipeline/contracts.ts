@@ -93,6 +93,10 @@ export type Prepared =
       flags: string[];
       channel: "email" | "fax";
       faxNumber: string | null;
+      /** The sending fax machine's header line(s), kept as metadata, never title or body. */
+      faxHeader: string | null;
+      /** 文号 of the document, when it has one. */
+      docNumber: string | null;
       screenNote: string | null;
       /** Attachment 4, 信息员推荐表, read from the submission. */
       officer: OfficerRecommendation | null;

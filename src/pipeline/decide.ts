@@ -9,19 +9,53 @@ import { parseFaxMail } from "../extract/fax.js";
 import { identifyByEmail, identifyByFax } from "../identify/unit.js";
 import { prohibitedTerms, route } from "../route/router.js";
 import { screenClassified } from "../screen/classification.js";
-import { chooseTitle, documentDate, fingerprint, unwrapForward } from "../compose/draft-text.js";
+import { chooseTitle, documentDate, documentNumber, fingerprint, unwrapForward } from "../compose/draft-text.js";
+import { splitFaxHeaders } from "../compose/fax-header.js";
 import { parseRecommendation } from "../officers/recommendation-form.js";
-import type { Extracted, Prepared, Reference } from "./contracts.js";
+import type { Extracted, Prepared, PreparedPart, Reference } from "./contracts.js";
+
+/**
+ * Parts that were not read, with the reason, for the draft's flags: `unscreened` — content that
+ * could not be screened for 密级 marks (failed, unsupported, a container not opened, pages
+ * left unread): it holds 送审 until a person has looked; `textMissing` — read, but no text came
+ * out (an empty PDF page, a document without text). An image whose OCR found no text is a photo,
+ * not a missing text.
+ */
+export function unreadParts(parts: PreparedPart[]): { unscreened: string[]; textMissing: string[] } {
+  const unscreened: string[] = [];
+  const textMissing: string[] = [];
+  for (const { part, extraction: x } of parts) {
+    const name = `「${part.filename ?? `附件${part.index + 1}`}」`;
+    if (x.status === "failed") unscreened.push(`${name}（${x.error ?? "无法读取"}）`);
+    else if (x.status === "skipped" && x.method === "none") unscreened.push(`${name}（${x.error ?? "未读取"}）`);
+    else if (x.status === "empty" && x.method !== "ocr") textMissing.push(`${name}（无文字内容）`);
+    const unreadPages = (x.pages as Array<{ pageNo: number; text: string; error?: string | null }>).filter((pg) => pg.error);
+    if (x.status !== "failed" && unreadPages.length) unscreened.push(`${name} 第${unreadPages.map((pg) => pg.pageNo).join("、")}页（${unreadPages[0]!.error}）`);
+    const emptyPages = x.pages.filter((pg) => !pg.text.trim() && !(pg as { error?: string | null }).error);
+    if (x.status === "ok" && x.pages.length > 1 && emptyPages.length) textMissing.push(`${name} 第${emptyPages.map((pg) => pg.pageNo).join("、")}页（无文字）`);
+  }
+  return { unscreened, textMissing };
+}
+
+/** An image that may be a photo of the event (not a fax page or a scanned document format). */
+export function isPhotoLike(p: PreparedPart): boolean {
+  return /^image\/(jpeg|png|gif|webp|bmp)$/.test(p.part.contentType) || (p.extraction.method === "ocr" && /\.(jpe?g|png|gif|webp|bmp)$/i.test(p.part.filename ?? ""));
+}
 
 /** Screen, identify, route, compose: synchronous and pure, the same on any thread. */
 export function decideMessage(x: Extracted, ref: Reference): Prepared {
   if (x.kind === "failed") return x;
   const { parsed, parts } = x;
   // Art. 10 before anything is written beyond the ledger's envelope.
+  // Every part is screened: MIME parts and the members of containers (ZIP, DOCX, OFD), by name
+  // and text, and what is not body text (headers, footers, hidden sheets) too.
   const mark = screenClassified({
     subject: parsed.subject,
     body: parsed.text,
-    attachments: parts.map((p) => ({ filename: p.part.filename, text: p.extraction.text })),
+    attachments: parts.flatMap((p) => [
+      { filename: p.part.filename, text: p.extraction.text },
+      ...(p.extraction.screenTexts ?? []).map((s) => ({ filename: s.where, text: s.text })),
+    ]),
   });
   // A classified message carries nothing onward but its envelope, not even its subject.
   if (mark) return { kind: "quarantined", mark, parsed: { ...parsed, subject: "", text: "", headers: [] } };
@@ -33,7 +67,19 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
   const forwarded = /^\s*(转发|Fwd?|FW)\s*[:：]/i.test(parsed.subject) || /原始邮件|Original Message|Forwarded message/i.test(parsed.text);
   const mailText = forwarded ? unwrapForward(parsed.text) : parsed.text;
-  const docTexts = parts.filter((p) => p.extraction.status === "ok" && !p.part.inline).map((p) => p.extraction.text);
+  // Text of the documents: the fax machine's header line at the top of each page is metadata,
+  // not text; an image adds to the text only when it holds a document (a scan), not a photo's
+  // few stray characters.
+  const faxHeaders: string[] = [];
+  const docTexts = parts
+    .filter((p) => p.extraction.status === "ok" && !(p.part.inline && p.extraction.method !== "ocr"))
+    .filter((p) => !(isPhotoLike(p) && meaningfulChars(p.extraction.text) < 50))
+    .map((p) => {
+      if (p.extraction.method !== "ocr" && !fax) return p.extraction.text;
+      const { text, headers } = splitFaxHeaders(p.extraction.text);
+      faxHeaders.push(...headers);
+      return text;
+    });
   let body = mailText;
   let bodyReason = forwarded ? "邮件正文（已去掉转发头）" : "邮件正文";
   if (fax && docTexts.length) {
@@ -44,6 +90,7 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
     bodyReason = `邮件正文很短，取附件正文（${docTexts.length} 个附件）`;
   }
   const { title, reason: titleReason } = chooseTitle(parsed.subject, [...docTexts, mailText]);
+  const docNumber = documentNumber(body === mailText ? [mailText, ...docTexts] : [...docTexts, mailText]);
   const { date, reason: dateReason } = documentDate(body === mailText ? [mailText, ...docTexts] : [...docTexts, mailText]);
   let decision = route(ref.rules, title, body);
   const officer = parseRecommendation([...docTexts, mailText].join("\n"));
@@ -60,6 +107,9 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   const lowPages = parts.flatMap((p) => (p.extraction.lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
   if (lowPages.length) flags.push("low_ocr_confidence");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
+  const unread = unreadParts(parts);
+  if (unread.textMissing.length) flags.push("text_missing");
+  if (unread.unscreened.length) flags.push("unscreened");
   const prohibited = prohibitedTerms(ref.rules, [title, body, ...docTexts].join("\n"));
   if (prohibited.length) flags.push("prohibited_content");
   const screenNote = prohibited.length ? `疑含违禁内容：“${prohibited.slice(0, 5).join("”“")}”。须人工复核后方可发布（第十条）` : null;
@@ -79,7 +129,17 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
     flags,
     channel: fax ? "fax" : "email",
     faxNumber: fax?.faxNumber ?? null,
-    screenNote: [screenNote, lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null].filter(Boolean).join("\n") || null,
+    faxHeader: faxHeaders.length ? [...new Set(faxHeaders)].join("\n") : null,
+    docNumber,
+    screenNote:
+      [
+        screenNote,
+        unread.unscreened.length ? `未能检查：${unread.unscreened.join("；")}。其内容未经密级检查（第十条），须人工查看原件后方可送审` : null,
+        unread.textMissing.length ? `未能提取文字：${unread.textMissing.join("；")}` : null,
+        lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null,
+      ]
+        .filter(Boolean)
+        .join("\n") || null,
     officer,
     fingerprint: fingerprint(sender, title, body),
   };

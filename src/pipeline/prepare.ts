@@ -5,7 +5,8 @@
 import type { Limits } from "../config/index.js";
 import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, partKind, type PartExtraction } from "../extract/documents.js";
-import { parseMessage, type MessageSummary, type ParsedMessage } from "../extract/mime.js";
+import { parseMessage, type MessageSummary, type MimePart, type ParsedMessage } from "../extract/mime.js";
+import { admitMembers } from "../extract/members.js";
 import { ocrPart, type OcrEngine } from "../extract/ocr.js";
 import type { Extracted, PreparedPart } from "./contracts.js";
 
@@ -24,15 +25,17 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
     return { kind: "failed", code: "MALFORMED_MIME", error: `邮件格式无法解析：${errorMessage(err)}` };
   }
   const parts: PreparedPart[] = [];
-  for (const part of parsed.parts) {
-    if (part.inline && partKind(part) === "image") {
-      parts.push({ part, extraction: { method: "none", status: "skipped", text: "", error: null, pageCount: null, pages: [], confidence: null } });
-      continue;
-    }
+  // Containers (ZIP, DOCX media and embeddings, OFD image pages) add their members to the work
+  // list, so each is extracted, OCR'd and screened like an attachment (see extract/members.ts).
+  const work: MimePart[] = [...parsed.parts];
+  let nextIndex = parsed.parts.length;
+  let memberCount = 0;
+  for (let w = 0; w < work.length; w++) {
+    const part = work[w]!;
     let extraction: PartExtraction = await extractPart(part, limits);
     let pageImages: Buffer[] | undefined;
     if (ocr) {
-      // Fax scans and scanned PDFs: pages without a usable text layer are OCR'd.
+      // Fax scans, scanned PDFs and images (attached or inline): pages without a usable text layer are OCR'd.
       try {
         const o = await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: limits.ocrDocumentSeconds });
         if (o) {
@@ -52,6 +55,15 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
       } catch (err) {
         extraction = { ...extraction, status: "failed", error: errorMessage(err) };
       }
+    }
+    const { members, ...kept } = extraction;
+    if (members?.length) {
+      const admitted = admitMembers(part, members, limits, memberCount, nextIndex);
+      memberCount += admitted.parts.length;
+      nextIndex += admitted.parts.length;
+      work.push(...admitted.parts);
+      if (admitted.refused) extraction = { ...kept, status: "failed", error: admitted.refused };
+      else extraction = kept;
     }
     parts.push({ part, extraction, pageImages });
   }

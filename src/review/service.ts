@@ -121,6 +121,25 @@ export class ReviewService {
   }
 
   /**
+   * 「未能检查」: a part the gateway could not open (encrypted, damaged, over a limit, an
+   * unsupported format) was not screened for 密级 marks. A person opens the original, looks, and
+   * records what they found; only then may the draft be sent for review. The reason is kept.
+   */
+  async clearUnscreened(actor: Actor, id: number, version: number, reason: string, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await this.load(tx, actor, id, version);
+      if (!isInfoAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
+      const flags = JSON.parse(d.flags) as string[];
+      if (!flags.includes("unscreened")) throw new GatewayError("INVALID_TRANSITION", "此稿件没有「未能检查」的附件");
+      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写查看结论（例如：已打开原件逐页查看，无密级标志）");
+      const screenNote = `${d.screenNote ?? ""}\n已由${actor.displayName}人工查看未能检查的附件：${reason.trim()}`.trim();
+      const updated = await tx.draft.update({ where: { id }, data: { flags: JSON.stringify(flags.filter((f) => f !== "unscreened")), screenNote, version: { increment: 1 } } });
+      await audit(tx, { actor: actorLabel(actor), action: "screen.clear_unscreened", entityType: "draft", entityId: id, ip, detail: { reason: reason.trim(), note: d.screenNote } });
+      return updated;
+    });
+  }
+
+  /**
    * Triage: this draft is the same submission as an earlier one (sent again with other wording,
    * or by fax and by mail). It is archived as a duplicate of the original, its mail is listed
    * under the original, and statistics never count it.
@@ -168,6 +187,8 @@ export class ReviewService {
       if (action === "send_for_review") {
         if (!d.unitConfirmed && !d.senderAddress) throw new GatewayError("VALIDATION", "请先确认报送单位");
         if (d.columnId == null || d.divisionId == null) throw new GatewayError("VALIDATION", "请先选择栏目和处室");
+        if ((JSON.parse(d.flags) as string[]).includes("unscreened"))
+          throw new GatewayError("VALIDATION", "有附件未能检查（未经密级检查）：请先人工查看原件并记录结论，再送审");
         const form = await this.formSnapshot(tx, d, actor);
         // A new round supersedes whatever was pending from an earlier round.
         await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });

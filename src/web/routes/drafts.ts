@@ -34,6 +34,7 @@ export function draftRoutes(app: App): Router {
       revisions,
       actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: needsReason(a) })),
       canClearProhibited: draft.flags.includes("prohibited_content") && mayAct(actor, "send_for_review", draft),
+      canClearUnscreened: draft.flags.includes("unscreened") && mayAct(actor, "send_for_review", draft),
       canEdit: mayAct(actor, "edit", draft),
       canTriage: mayAct(actor, "triage", draft),
       choices: mayAct(actor, "triage", draft) ? app.read.choices() : null,
@@ -89,6 +90,14 @@ export function draftRoutes(app: App): Router {
     const id = int(req.params.id) ?? 0;
     await review.clearProhibited(actorOf(req), id, int(b.version) ?? 0, b.reason ?? "", req.ip);
     req.session.flash = "已解除违禁内容标记（理由已记录）";
+    res.redirect(`/drafts/${id}`);
+  });
+
+  r.post("/drafts/:id/clear-unscreened", async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const id = int(req.params.id) ?? 0;
+    await review.clearUnscreened(actorOf(req), id, int(b.version) ?? 0, b.reason ?? "", req.ip);
+    req.session.flash = "已记录人工查看结论，可以送审";
     res.redirect(`/drafts/${id}`);
   });
   return r;

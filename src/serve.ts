@@ -39,13 +39,21 @@ export async function serve(app: App, log: (line: string) => void = console.log)
     await queueQuarantineNotices(app.db, app.config);
   });
 
+  // One flush at a time in this process (the claim in flushOutbox keeps processes apart).
+  const flush = singleFlight(async () => {
+    await flushOutbox(app.db, app.config).then(
+      () => undefined,
+      (err) => log(`outbox error: ${errorMessage(err)}`),
+    );
+  });
+
   // One pass at a time; a new delivery during a pass triggers one more pass after it.
   const intake = app.maildirIntake();
   const poll = singleFlight(async () => {
     try {
       const results = await intake.runOnce();
       await sweep();
-      await flushOutbox(app.db, app.config);
+      await flush();
       for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
     } catch (err) {
       log(`intake error: ${errorMessage(err)}`);
@@ -63,7 +71,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   }
   const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
   // Mail queued by web actions (approval requests, notices) goes out within seconds.
-  const outbox = setInterval(() => void flushOutbox(app.db, app.config).catch((err) => log(`outbox error: ${errorMessage(err)}`)), 2000);
+  const outbox = setInterval(() => void flush(), 2000);
   const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err) => log(`housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
   // The audit chain's head goes to the anchor file at start, while it grows, and at stop.
   const anchor = (reason: string) => anchorAudit(app.db, app.auditFiles, reason).catch((err) => log(`audit anchor not written: ${errorMessage(err)}`));
@@ -85,6 +93,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       watcher?.close();
       await poll.settled();
       await sweep.settled();
+      await flush.settled();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
       await anchor("stop");

@@ -17,6 +17,8 @@ export interface HeaderBlock {
   fields: HeaderField[];
   /** Why the block cannot be read with certainty (Chinese, for the approver and the audit). Empty when strict. */
   problems: string[];
+  /** The raw text of each malformed line, in the order of `problems` entries about lines. */
+  malformed: Array<{ problem: string; line: string }>;
 }
 
 /** Longest header block read (a real one is a few KB; Received chains rarely pass 20 KB). */
@@ -30,6 +32,7 @@ const describeByte = (b: number): string =>
 
 export function readHeaderBlock(raw: Buffer): HeaderBlock {
   const problems: string[] = [];
+  const malformed: Array<{ problem: string; line: string }> = [];
   // The block ends at the first empty line (CRLF CRLF, or LF LF in Maildir files with LF ends).
   let end = -1;
   for (let i = 0; i < Math.min(raw.length, MAX_HEADER_BYTES); i++) {
@@ -71,13 +74,15 @@ export function readHeaderBlock(raw: Buffer): HeaderBlock {
         : FIELD.test(line.replace(/^[^\x21-\x39\x3b-\x7e]+/, ""))
           ? `以${describeByte(first)}开头`
           : "不是“字段名: 值”的形式";
-      problems.push(`邮件头第 ${n + 1} 行${c}（${JSON.stringify(line.slice(0, 40))}）`);
+      const problem = `邮件头第 ${n + 1} 行${c}（${JSON.stringify(line.slice(0, 40))}）`;
+      problems.push(problem);
+      malformed.push({ problem, line });
       continue;
     }
     fields.push({ name: m[1]!.toLowerCase(), value: line.slice(m[0].length) });
   }
   for (const f of fields) f.value = f.value.replace(/\r?\n(?=[ \t])/g, "").trim();
-  return { fields, problems };
+  return { fields, problems, malformed };
 }
 
 export const fieldValues = (b: HeaderBlock, name: string): string[] => b.fields.filter((f) => f.name === name).map((f) => f.value);
@@ -112,8 +117,11 @@ export function mailboxes(value: string): string[] {
  * is the same mailbox, no identity field twice, and a header block without lines other readers
  * would split differently.
  */
-export function identityOf(block: HeaderBlock): Identity {
-  const problems = [...block.problems];
+export function identityOf(block: HeaderBlock, opts: { onlyIdentityLines?: boolean } = {}): Identity {
+  // onlyIdentityLines (submissions): a broken line matters only if some reader could take it for
+  // a From or Sender ("X-Priority 3" from an old mailer does not); an approval takes none.
+  const harmless = new Set(opts.onlyIdentityLines ? block.malformed.filter((m) => !/^[^a-z]*(from|sender)\s*:/i.test(m.line)).map((m) => m.problem) : []);
+  const problems = block.problems.filter((p) => !harmless.has(p));
   for (const name of SINGLE) {
     const n = fieldValues(block, name).length;
     if (n > 1) problems.push(`邮件头中有 ${n} 个 ${headerLabel(name)} 字段`);

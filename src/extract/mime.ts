@@ -8,6 +8,7 @@ import type { Limits } from "../config/index.js";
 import { GatewayError } from "../domain/errors.js";
 import { cjkCount, decodeFileName, decodeUnknown, htmlToText, repairLatin1Mojibake, replacementCount, tidyText } from "./text.js";
 import { scanStructure } from "./structure.js";
+import { identityOf, readHeaderBlock } from "./header-block.js";
 
 export interface MimePart {
   index: number;
@@ -45,6 +46,8 @@ export interface ParsedMessage {
   flags: string[];
   /** Header lines as [lower-case name, raw value], in order: plain data, so it crosses threads. */
   headers: Array<[string, string]>;
+  /** Why the sender cannot be known with certainty (header-block.ts); empty when it can. */
+  senderProblems: string[];
 }
 
 /** What the decisions, the commit and the reply stage need of a message; the bytes of its parts travel once, apart. */
@@ -98,6 +101,13 @@ function labelGb18030(latin1: string): string {
   const head = headEnd < 0 ? withCharset : withCharset.slice(0, headEnd);
   if (/^Content-Type:/im.test(head)) return withCharset;
   return `Content-Type: text/plain; charset=gb18030\r\n${withCharset}`;
+}
+
+/** The strict reading of the sender must agree with mailparser's, or the sender is unknown. */
+function senderProblems(raw: Buffer, parsedFrom: string | null): string[] {
+  const id = identityOf(readHeaderBlock(raw), { onlyIdentityLines: true });
+  if (id.problems.length) return id.problems;
+  return id.from === parsedFrom ? [] : [`两种读法得到不同的发件人（${id.from ?? "无"} / ${parsedFrom ?? "无"}）`];
 }
 
 function automaticReason(p: ParsedMail): string | null {
@@ -276,5 +286,6 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     parts,
     flags,
     headers: p.headerLines.map((l): [string, string] => [l.key, l.line.slice(l.line.indexOf(":") + 1).trim()]),
+    senderProblems: senderProblems(raw, from.address),
   };
 }

@@ -24,7 +24,9 @@ export function normaliseFax(input: string): string | null {
   return d;
 }
 
-export function identifyByEmail(dir: UnitDirectory, address: string | null, displayName: string | null): UnitMatch {
+export function identifyByEmail(dir: UnitDirectory, address: string | null, displayName: string | null, senderProblems: string[] = []): UnitMatch {
+  // An ambiguous header block (two From, a From line another reader folds away …) names no unit.
+  if (senderProblems.length) return { unitId: null, unitName: null, confirmed: false, reason: `发件人无法确定（${senderProblems.join("；")}），待人工确认报送单位` };
   if (!address) return { unitId: null, unitName: null, confirmed: false, reason: "邮件没有可识别的发件地址" };
   const unit = dir.byEmail.get(address);
   if (unit) return { unitId: unit.id, unitName: unit.name, confirmed: true, reason: `发件地址 ${address} 是「${unit.name}」的登记邮箱` };

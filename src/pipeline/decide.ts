@@ -64,7 +64,7 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   // A fax arrives as mail from the fax server: the unit is the one registered for the sending
   // fax number (TSI / caller id), never the fax server's address.
   const fax = parseFaxMail(parsed);
-  const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName);
+  const unit = fax ? identifyByFax(ref.units, fax.faxNumber) : identifyByEmail(ref.units, parsed.fromAddress, parsed.fromName, parsed.senderProblems);
   const forwarded = /^\s*(转发|Fwd?|FW)\s*[:：]/i.test(parsed.subject) || /原始邮件|Original Message|Forwarded message/i.test(parsed.text);
   const mailText = forwarded ? unwrapForward(parsed.text) : parsed.text;
   // Text of the documents: the fax machine's header line at the top of each page is metadata,

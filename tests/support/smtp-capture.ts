@@ -9,7 +9,8 @@ export interface CapturedMail {
   parsed: ParsedMail;
 }
 
-export async function startSmtpCapture(): Promise<{ url: string; mails: CapturedMail[]; stop(): Promise<void>; waitFor(pred: (m: CapturedMail) => boolean, ms?: number): Promise<CapturedMail> }> {
+/** `delayMs`: how long the server takes to accept each message (to make overlapping senders overlap). */
+export async function startSmtpCapture(opts: { delayMs?: number } = {}): Promise<{ url: string; mails: CapturedMail[]; stop(): Promise<void>; waitFor(pred: (m: CapturedMail) => boolean, ms?: number): Promise<CapturedMail> }> {
   const mails: CapturedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -20,7 +21,8 @@ export async function startSmtpCapture(): Promise<{ url: string; mails: Captured
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
         const raw = Buffer.concat(chunks);
-        simpleParser(raw)
+        new Promise((ok) => setTimeout(ok, opts.delayMs ?? 0))
+          .then(() => simpleParser(raw))
           .then((parsed) => {
             mails.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, parsed });
             cb();

@@ -37,4 +37,11 @@ describe("strict header reading", () => {
     expect(id.from).toBeNull();
     expect(id.problems.join("；")).toMatch(problem);
   });
+
+  it("for a submission, a broken line that no reader could take for a From leaves the sender known", () => {
+    const block = readHeaderBlock(msg("From: xxk@hd-bb.example\nX-Priority 3\nSubject: x"));
+    expect(identityOf(block).from).toBeNull();
+    expect(identityOf(block, { onlyIdentityLines: true })).toEqual({ from: "xxk@hd-bb.example", problems: [] });
+    expect(identityOf(readHeaderBlock(msg("From: a@evil.example\n\x0bFrom: xxk@hd-bb.example")), { onlyIdentityLines: true }).from).toBeNull();
+  });
 });

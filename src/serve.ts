@@ -4,7 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Server } from "node:http";
 import type { App } from "./app.js";
-import { ensureAdministrator } from "./accounts/users.js";
+import { ensureAdministrators } from "./accounts/users.js";
+import { roleLabel } from "./domain/roles.js";
 import { createWebApp } from "./web/app.js";
 import { errorMessage } from "./domain/errors.js";
 import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
@@ -21,9 +22,9 @@ export interface Running {
 }
 
 export async function serve(app: App, log: (line: string) => void = console.log): Promise<Running> {
-  const admin = await ensureAdministrator(app.db);
-  if (admin)
-    log(`first start: created administrator "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);
+  // 三员分立: three administrators for three people; each password is shown here once.
+  for (const admin of await ensureAdministrators(app.db))
+    log(`first start: created ${roleLabel[admin.role]} (${admin.role}) "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);
 
   const { web, store } = createWebApp(app);
   const server = await new Promise<Server>((resolve) => {

@@ -7,6 +7,7 @@ import type { Actor, Grant, Role } from "../domain/roles.js";
 import fs from "node:fs";
 import path from "node:path";
 import { seedDir } from "../seed/reference.js";
+import { normaliseAddress } from "../extract/mime.js";
 import { passwordProblem, type PasswordPolicy } from "./passwords.js";
 
 export const hashPassword = (pw: string) => argon2.hash(pw, { type: argon2.argon2id });
@@ -54,16 +55,36 @@ export async function loadActorIn(db: Db | Tx, where: { id: number } | { personI
   };
 }
 
-/** The first start creates one info-centre administrator with a one-time password. */
-export async function ensureAdministrator(db: Db): Promise<{ username: string; password: string } | null> {
-  if ((await db.user.count()) > 0) return null;
-  const password = randomPassword();
-  await db.$transaction(async (tx) => {
-    const u = await tx.user.create({ data: { username: "admin", displayName: "系统管理员", passwordHash: await hashPassword(password), mustChangePassword: true } });
-    await tx.roleGrant.create({ data: { userId: u.id, role: "info_centre" } });
-    await audit(tx, { actor: "system:setup", action: "user.create", entityType: "user", entityId: u.id, detail: { username: "admin", roles: ["info_centre"] } });
-  });
-  return { username: "admin", password };
+/** The account each of the three administrators of 三员分立 gets at first start. */
+const FIRST_ADMINISTRATORS: Array<{ role: Role; username: string; displayName: string }> = [
+  { role: "system_admin", username: "sysadmin", displayName: "系统管理员" },
+  { role: "security_admin", username: "secadmin", displayName: "安全管理员" },
+  { role: "audit_admin", username: "auditadmin", displayName: "审计管理员" },
+];
+
+/**
+ * At every start: each of the three administrator roles that no enabled account holds gets an
+ * account of its own with a one-time password (printed once; changed, and a second factor set up,
+ * at first sign-in). A new installation so starts with three administrators to hand to three
+ * people; an upgraded one, whose old single administrator held everything, gains them.
+ */
+export async function ensureAdministrators(db: Db): Promise<Array<{ username: string; role: Role; password: string }>> {
+  const created: Array<{ username: string; role: Role; password: string }> = [];
+  for (const a of FIRST_ADMINISTRATORS) {
+    const held = await db.roleGrant.count({ where: { role: a.role, user: { disabled: false } } });
+    if (held > 0) continue;
+    let username = a.username;
+    for (let i = 2; await db.user.findUnique({ where: { username } }); i++) username = `${a.username}${i}`;
+    const password = randomPassword();
+    const passwordHash = await hashPassword(password);
+    await db.$transaction(async (tx) => {
+      const u = await tx.user.create({ data: { username, displayName: a.displayName, passwordHash, mustChangePassword: true } });
+      await tx.roleGrant.create({ data: { userId: u.id, role: a.role } });
+      await audit(tx, { actor: "system:setup", action: "user.create", entityType: "user", entityId: u.id, detail: { username, roles: [a.role], reason: "no enabled account held this administrator role" } });
+    });
+    created.push({ username, role: a.role, password });
+  }
+  return created;
 }
 
 interface ReferenceDivisions {
@@ -72,23 +93,32 @@ interface ReferenceDivisions {
   infoCentreAdmins: string[];
 }
 
+interface DemoPeople {
+  people: Array<{ name: string; username: string; email: string }>;
+  administrators: Array<{ username: string; displayName: string; role: Role }>;
+}
+const demoPeople = (): DemoPeople => JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as DemoPeople;
+
 /** Why this password may not be every demo account's password (null: it may). */
 export function demoPasswordProblem(password: string, policy: PasswordPolicy): string | null {
   if (!password) return "密码为空";
-  const people = (JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as { people: Array<{ username: string }> }).people;
-  for (const p of [{ username: "" }, ...people]) {
+  const d = demoPeople();
+  for (const p of [{ username: "" }, ...d.people, ...d.administrators]) {
     const problem = passwordProblem(password, p.username, policy);
     if (problem) return p.username ? `${problem}（账号 ${p.username}）` : problem;
   }
   return null;
 }
 
-/** Demo accounts for every person of Attachments 1 and 2, with their roles. */
+/**
+ * The demo: an account for every person of Attachments 1 and 2 with their roles and registered
+ * (.example) address, and the three administrators of 三员分立 as accounts of their own.
+ */
 export async function seedDemoUsers(db: Db, password: string, policy: PasswordPolicy = { minLength: 12 }): Promise<Array<{ username: string; name: string; roles: string }>> {
   const weak = demoPasswordProblem(password, policy);
   if (weak) throw new Error(`demo password refused: ${weak}`);
   const ref = JSON.parse(fs.readFileSync(path.join(seedDir, "reference.json"), "utf8")) as ReferenceDivisions;
-  const people = (JSON.parse(fs.readFileSync(path.join(seedDir, "people.demo.json"), "utf8")) as { people: Array<{ name: string; username: string }> }).people;
+  const { people, administrators } = demoPeople();
   const divisions = new Map((await db.division.findMany()).map((d) => [d.name, d.id]));
   const grants = new Map<string, Array<{ role: Role; divisionId: number | null }>>();
   const add = (name: string, role: Role, division: string | null) => {
@@ -105,19 +135,23 @@ export async function seedDemoUsers(db: Db, password: string, policy: PasswordPo
   const hash = await hashPassword(password);
   const out: Array<{ username: string; name: string; roles: string }> = [];
   await db.$transaction(async (tx) => {
-    for (const p of people) {
-      const person = await tx.person.findFirst({ where: { name: p.name } });
+    const accounts = [
+      ...people.map((p) => ({ username: p.username, name: p.name, email: normaliseAddress(p.email) ?? null, grants: grants.get(p.name) ?? [] })),
+      ...administrators.map((a) => ({ username: a.username, name: a.displayName, email: null, grants: [{ role: a.role, divisionId: null }] })),
+    ];
+    for (const p of accounts) {
+      const person = p.email ? await tx.person.findFirst({ where: { name: p.name } }) : null;
+      if (person && p.email && person.email !== p.email) await tx.person.update({ where: { id: person.id }, data: { email: p.email } });
       const user = await tx.user.upsert({
         where: { username: p.username },
         create: { username: p.username, displayName: p.name, personId: person?.id ?? null, passwordHash: hash },
         update: { passwordHash: hash, failedLogins: 0, lockedUntil: null },
       });
       await tx.roleGrant.deleteMany({ where: { userId: user.id } });
-      const g = grants.get(p.name) ?? [];
-      if (g.length) await tx.roleGrant.createMany({ data: g.map((x) => ({ userId: user.id, ...x })) });
-      out.push({ username: p.username, name: p.name, roles: g.map((x) => x.role).join(",") });
+      if (p.grants.length) await tx.roleGrant.createMany({ data: p.grants.map((x) => ({ userId: user.id, ...x })) });
+      out.push({ username: p.username, name: p.name, roles: p.grants.map((x) => x.role).join(",") });
     }
-    await audit(tx, { actor: "system:demo", action: "user.seed_demo", detail: { count: people.length } });
+    await audit(tx, { actor: "system:demo", action: "user.seed_demo", detail: { count: accounts.length } });
   });
   return out;
 }

@@ -2,6 +2,7 @@
 // one read returned and never queries tables itself.
 import type { Db } from "../db/client.js";
 import { chinaDay } from "../domain/time.js";
+import { approversWithoutAddress as missingApproverAddresses } from "../accounts/reads.js";
 
 export class AdminReads {
   constructor(private readonly db: Db) {}
@@ -10,16 +11,6 @@ export class AdminReads {
   async units() {
     const units = await this.db.sendingUnit.findMany({ orderBy: [{ parentId: "asc" }, { regionCode: "asc" }], include: { addresses: true, faxNumbers: true, parent: true } });
     return { units, parents: units.filter((u) => !u.parentId) };
-  }
-
-  /** 用户与角色. */
-  async users() {
-    const [users, divisions, people] = await Promise.all([
-      this.db.user.findMany({ orderBy: { username: "asc" }, include: { grants: { include: { division: true } } } }),
-      this.db.division.findMany({ orderBy: { sortOrder: "asc" } }),
-      this.db.person.findMany({ orderBy: { id: "asc" } }),
-    ]);
-    return { users, divisions, people };
   }
 
   /** 分拣规则. */
@@ -44,14 +35,15 @@ export class AdminReads {
 
   /** 运行状态: mailboxes, open alerts, failed intake, the outbox, and intake outcomes counted. */
   async status() {
-    const [mailboxes, alerts, failed, outbox, counts] = await Promise.all([
+    const [mailboxes, alerts, failed, outbox, counts, approversWithoutAddress] = await Promise.all([
       this.db.mailbox.findMany({ orderBy: { id: "asc" } }),
       this.db.alert.findMany({ where: { resolvedAt: null }, orderBy: { id: "desc" }, take: 50 }),
       this.db.intakeMessage.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take: 100, include: { mailbox: true } }),
       this.db.outboundMail.findMany({ orderBy: { id: "desc" }, take: 50 }),
       this.db.intakeMessage.groupBy({ by: ["outcome"], _count: { _all: true } }),
+      missingApproverAddresses(this.db),
     ]);
-    return { mailboxes, alerts, failed, outbox, counts };
+    return { mailboxes, alerts, failed, outbox, counts, approversWithoutAddress };
   }
 
   async outboxMail(id: number) {

@@ -1,13 +1,11 @@
 // Info-centre management (Art. 3: the info centre runs the site and the gateway): sending units,
-// users and roles, routing rules, failed intake. Every change is audited in its transaction.
+// routing rules, info officers, failed intake. (Accounts, roles and people: accounts/administration.ts.) Every change is audited in its transaction.
 import type { Db } from "../db/client.js";
 import { audit } from "../audit/audit.js";
 import { GatewayError } from "../domain/errors.js";
-import { hasRole, Role, type Actor, type Role as RoleName } from "../domain/roles.js";
+import { hasRole, Role, type Actor } from "../domain/roles.js";
 import { normaliseAddress } from "../extract/mime.js";
 import { normaliseFax } from "../identify/unit.js";
-import { hashPassword, randomPassword } from "../accounts/users.js";
-import { endSessionsOf } from "../accounts/credentials.js";
 
 const label = (a: Actor) => `user:${a.username}`;
 
@@ -67,57 +65,6 @@ export class AdminService {
     });
     this.onReferenceChanged();
     return result;
-  }
-
-  /** Creates an account; the one-time password is returned once and must be changed at first sign-in. */
-  async createUser(actor: Actor, input: { username: string; displayName: string; personId: number | null; grants: Array<{ role: RoleName; divisionId: number | null }> }, ip?: string) {
-    requireInfoCentre(actor);
-    const username = input.username.trim().toLowerCase();
-    if (!/^[a-z][a-z0-9._-]{2,31}$/.test(username)) throw new GatewayError("VALIDATION", "用户名须为 3–32 位小写字母、数字或 . _ -，以字母开头");
-    if (await this.db.user.findUnique({ where: { username } })) throw new GatewayError("VALIDATION", `用户名 ${username} 已存在`);
-    const password = randomPassword();
-    const passwordHash = await hashPassword(password);
-    const user = await this.db.$transaction(async (tx) => {
-      const u = await tx.user.create({ data: { username, displayName: input.displayName.trim() || username, personId: input.personId, passwordHash, mustChangePassword: true } });
-      if (input.grants.length) await tx.roleGrant.createMany({ data: input.grants.map((g) => ({ userId: u.id, ...g })) });
-      await audit(tx, { actor: label(actor), action: "user.create", entityType: "user", entityId: u.id, ip, detail: { username, grants: input.grants } });
-      return u;
-    });
-    return { user, password };
-  }
-
-  async setGrants(actor: Actor, userId: number, grants: Array<{ role: RoleName; divisionId: number | null }>, ip?: string) {
-    requireInfoCentre(actor);
-    await this.db.$transaction(async (tx) => {
-      const before = await tx.roleGrant.findMany({ where: { userId } });
-      await tx.roleGrant.deleteMany({ where: { userId } });
-      if (grants.length) await tx.roleGrant.createMany({ data: grants.map((g) => ({ userId, ...g })) });
-      await audit(tx, { actor: label(actor), action: "user.grants", entityType: "user", entityId: userId, ip, detail: { before: before.map((g) => ({ role: g.role, divisionId: g.divisionId })), after: grants } });
-    });
-    this.onReferenceChanged();
-  }
-
-  async resetPassword(actor: Actor, userId: number, ip?: string) {
-    requireInfoCentre(actor);
-    const password = randomPassword();
-    const passwordHash = await hashPassword(password);
-    await this.db.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
-      const ended = await endSessionsOf(tx, userId);
-      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip, detail: { sessionsEnded: ended } });
-    });
-    return password;
-  }
-
-  async setDisabled(actor: Actor, userId: number, disabled: boolean, ip?: string) {
-    requireInfoCentre(actor);
-    if (userId === actor.userId && disabled) throw new GatewayError("VALIDATION", "不能停用自己的账号");
-    await this.db.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: userId }, data: { disabled, lockedUntil: null, failedLogins: 0 } });
-      const ended = await endSessionsOf(tx, userId);
-      await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip, detail: { sessionsEnded: ended } });
-    });
-    this.onReferenceChanged();
   }
 
   async addRule(actor: Actor, input: { kind: "column" | "division" | "importance"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {

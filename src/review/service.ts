@@ -2,6 +2,7 @@
 // (domain/status.ts) → change + review step + audit row in one transaction. No HTML, no SMTP.
 import type { Db, Tx } from "../db/client.js";
 import { audit } from "../audit/audit.js";
+import { personKey, slotConflict, slotConflictMessage, type FormSlot, type SlotHolder } from "../domain/duties.js";
 import { GatewayError } from "../domain/errors.js";
 import { canSee, isInfoAdminOf, mayAct } from "../domain/permissions.js";
 import { canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
@@ -11,6 +12,9 @@ import { LEADER_STAGES, ReviewStage } from "../domain/review-steps.js";
 type DraftRow = NonNullable<Awaited<ReturnType<Tx["draft"]["findUnique"]>>>;
 
 const actorLabel = (a: Actor) => `user:${a.username}`;
+
+/** The box of the 审批表 an action fills (the checks of domain/duties.ts). */
+const SLOT_OF: Partial<Record<DraftAction, FormSlot>> = { division_approve: "division_head", leader_approve: "leader", publish: "info_admin" };
 
 /** What happened, for those who must hear of it (the outbox: approval requests, notices). */
 export interface TransitionEvent {
@@ -177,6 +181,8 @@ export class ReviewService {
       const d = await this.load(tx, actor, id, version ?? current?.version ?? -1);
       if (!mayAct(actor, action, d)) throw new GatewayError("FORBIDDEN", `您无权对此稿件执行此操作`);
       if (!canStart(action, d.status)) throw new GatewayError("INVALID_TRANSITION");
+      const slot = SLOT_OF[action];
+      if (slot) await this.assertOneSlotEach(tx, id, actor, slot);
       const comment = (input.comment ?? "").trim();
       if (needsReason(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
       const now = new Date();
@@ -193,7 +199,7 @@ export class ReviewService {
         // A new round supersedes whatever was pending from an earlier round.
         await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
         const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId } });
-        const step = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.divisionHead, divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, ...form } });
+        const step = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.divisionHead, divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, requestedByUserId: actor.userId, ...form } });
         extra.reviewStepId = step.id;
         pendingStepId = step.id;
       } else if (action === "division_approve" || action === "leader_approve") {
@@ -208,7 +214,7 @@ export class ReviewService {
         await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
         if (to === "leader_review") {
           const form = await this.formSnapshot(tx, d, actor, step.formInfoAdmin);
-          const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.leader, divisionId: d.divisionId, requestedBy: actor.displayName, ...form } });
+          const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.leader, divisionId: d.divisionId, requestedBy: actor.displayName, requestedByUserId: actor.userId, ...form } });
           pendingStepId = leaderStep.id;
         }
         extra.reviewStepId = step.id;
@@ -260,6 +266,28 @@ export class ReviewService {
       const event: TransitionEvent = { action, draftId: id, from: d.status, to, comment, actor, pendingStepId, publishedItemId: (extra.publishedItemId as number | undefined) ?? null };
       for (const l of this.listeners) await l.afterTransition(tx, event);
       return updated;
+  }
+
+  /**
+   * One person, one box of this round's 审批表 (domain/duties.ts), checked here for the web and the
+   * e-mail channel alike. The round: the latest 处长审核 step that still stands, and what followed it.
+   */
+  private async assertOneSlotEach(tx: Tx, draftId: number, actor: Actor, wants: FormSlot): Promise<void> {
+    const head = await tx.reviewStep.findFirst({ where: { draftId, stage: ReviewStage.divisionHead, status: { in: ["pending", "approved"] } }, orderBy: { id: "desc" } });
+    if (!head) return;
+    const steps = await tx.reviewStep.findMany({ where: { draftId, id: { gte: head.id }, status: "approved" } });
+    const filled: Array<{ slot: FormSlot; userId: number | null }> = [
+      { slot: "info_admin", userId: head.requestedByUserId },
+      ...steps.map((st) => ({ slot: (st.stage === ReviewStage.divisionHead ? "division_head" : "leader") as FormSlot, userId: st.decidedByUserId })),
+    ];
+    const ids = [...new Set(filled.flatMap((f) => (f.userId != null ? [f.userId] : [])))];
+    const users = new Map((await tx.user.findMany({ where: { id: { in: ids } }, select: { id: true, personId: true, displayName: true } })).map((u) => [u.id, u]));
+    const holders: SlotHolder[] = filled.flatMap((f) => {
+      const u = f.userId != null ? users.get(f.userId) : undefined;
+      return u ? [{ slot: f.slot, person: personKey({ personId: u.personId, userId: u.id }), name: u.displayName }] : [];
+    });
+    const held = slotConflict(personKey(actor), wants, holders);
+    if (held) throw new GatewayError("FORBIDDEN", slotConflictMessage(held, wants), { held: held.slot, wants });
   }
 
   /** 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. */

@@ -30,18 +30,15 @@ const readJson = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(se
 
 export async function seedReference(db: Db): Promise<void> {
   const ref = readJson<ReferenceFile>("reference.json");
-  const people = readJson<{ people: Array<{ name: string; email: string }> }>("people.demo.json").people;
-  const emailOf = new Map(people.map((p) => [p.name, p.email]));
   await db.$transaction(async (tx) => {
     for (const [i, c] of ref.columns.entries())
       await tx.column.upsert({ where: { name: c.name }, create: { name: c.name, sortOrder: i, sharedByAll: !!c.sharedByAll }, update: { sortOrder: i, sharedByAll: !!c.sharedByAll } });
     const personId = new Map<string, number>();
     const ensurePerson = async (name: string, data: { title?: string; leaderRank?: string; divisionId?: number; inGroup?: string }) => {
-      const email = normaliseAddress(emailOf.get(name));
       const existing = personId.get(name) ?? (await tx.person.findFirst({ where: { name } }))?.id;
       const row = existing
         ? await tx.person.update({ where: { id: existing }, data: { ...data } })
-        : await tx.person.create({ data: { name, email, ...data } });
+        : await tx.person.create({ data: { name, ...data } }); // no address: entered on the people screen (demo: seedDemoUsers)
       personId.set(name, row.id);
       return row.id;
     };

@@ -11,6 +11,7 @@ import { csrfProtect, networkAllowlist, sessionSecret } from "./security.js";
 import { DbSessionStore } from "./session-store.js";
 import { templatesDir, useViews } from "./views.js";
 import { adminRoutes } from "./routes/admin.js";
+import { peopleRoutes } from "./routes/people.js";
 import { accountRoutes, signInRoutes } from "./routes/auth.js";
 import { draftRoutes } from "./routes/drafts.js";
 import { feedRoutes } from "./routes/feed.js";
@@ -43,6 +44,7 @@ export function createWebApp(app: App) {
   web.use(draftRoutes(app));
   web.use(fileRoutes(app));
   web.use(statsRoutes(app));
+  web.use("/admin", peopleRoutes(app));
   web.use("/admin", adminRoutes(app));
 
   web.use(notFound);

@@ -6,8 +6,6 @@ import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
-import { AdminService } from "../../src/admin/service.js";
-import { loadActor } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
 import { Client } from "../support/http-client.js";
 
@@ -84,9 +82,10 @@ describe("sessions", () => {
   it("ends every session of a user whose password an administrator resets", async () => {
     const a = await signedIn("zhuxiaoyong");
     const b = await signedIn("zhuxiaoyong");
-    const admin = (await loadActor(t.app.db, (await t.app.db.user.findUniqueOrThrow({ where: { username: "yaolin" } })).id))!;
     const target = await t.app.db.user.findUniqueOrThrow({ where: { username: "zhuxiaoyong" } });
-    await new AdminService(t.app.db, () => undefined).resetPassword(admin, target.id, "127.0.0.1");
+    const sysadmin = await signedIn("xitong"); // the demo's 系统管理员
+    const reset = await sysadmin.post(`/admin/users/${target.id}/reset`, { _csrf: await sysadmin.csrf("/admin/users") });
+    expect(reset.headers.get("location")).toBe("/admin/users");
     for (const c of [a, b]) expect((await c.req("/queue")).headers.get("location")).toBe("/login");
     expect(await sessionsOf("zhuxiaoyong")).toBe(0);
   });
@@ -99,7 +98,7 @@ describe("sessions", () => {
       const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id });
       await own.app.db.user.deleteMany({});
       await own.app.db.user.createMany({ data: Array.from({ length: 100 }, (_, i) => ({ id: i + 1, username: `officer${i + 1}`, displayName: `干部${i + 1}`, passwordHash: hash })) });
-      await own.app.db.roleGrant.create({ data: { userId: 2, role: "info_centre" } });
+      await own.app.db.roleGrant.create({ data: { userId: 2, role: "system_admin" } });
       const ids = [1, 10, 11, 15, 19, 100];
       const clients = new Map<number, Client>();
       for (const id of ids) {
@@ -107,11 +106,14 @@ describe("sessions", () => {
         expect((await c.signIn(`officer${id}`, PASSWORD)).status).toBe(302);
         clients.set(id, c);
       }
-      const admin = (await loadActor(own.app.db, 2))!;
-      await new AdminService(own.app.db, () => undefined).setDisabled(admin, 1, true, "127.0.0.1");
+      const sysadmin = new Client(r.url);
+      expect((await sysadmin.signIn("officer2", PASSWORD)).status).toBe(302);
+      const res = await sysadmin.post("/admin/users/1/disable", { disabled: "1", _csrf: await sysadmin.csrf("/admin/users") });
+      expect(res.headers.get("location")).toBe("/admin/users");
       expect((await clients.get(1)!.req("/queue")).headers.get("location")).toBe("/login");
       for (const id of ids.slice(1)) expect((await clients.get(id)!.req("/queue")).status).toBe(200);
       expect(await own.app.db.session.count({ where: { userId: { in: ids.slice(1) } } })).toBe(5);
+      expect(await own.app.db.session.count({ where: { userId: 2 } })).toBe(1); // the administrator's own
     } finally {
       await r.stop();
       await own.app.close();

@@ -94,23 +94,32 @@ describe("web security", () => {
     }
   });
 
-  it("creates the first administrator with a one-time password that must be changed", async () => {
+  it("creates the three administrators of 三员分立 at first start, each with a one-time password that must be changed", async () => {
     const empty = await freshApp({ PORT: "0", POLL_INTERVAL_MS: "600000" });
     const lines: string[] = [];
     const r = await serve(empty.app, (l) => lines.push(l));
     try {
-      const line = lines.find((l) => l.includes("one-time password"))!;
+      const created = lines.filter((l) => l.includes("one-time password"));
+      expect(created.map((l) => /"(\w+)"/.exec(l)![1])).toEqual(["sysadmin", "secadmin", "auditadmin"]);
+      const grants = await empty.app.db.roleGrant.findMany({ include: { user: true }, orderBy: { id: "asc" } });
+      expect(grants.map((g) => [g.user.username, g.role])).toEqual([["sysadmin", "system_admin"], ["secadmin", "security_admin"], ["auditadmin", "audit_admin"]]);
+      const line = created[0]!;
       const password = /one-time password (\S+)/.exec(line)![1]!;
       expect(password).toHaveLength(16);
       const c = new Client(r.url);
-      const res = await c.post("/login", { username: "admin", password, _csrf: await c.csrf() });
+      const res = await c.post("/login", { username: "sysadmin", password, _csrf: await c.csrf() });
       expect(res.headers.get("location")).toBe("/password");
       expect((await c.req("/queue")).headers.get("location")).toBe("/password");
       const change = await c.post("/password", { current: password, next: "short", confirm: "short", _csrf: await c.csrf("/password") });
       expect(await change.text()).toContain("至少 12 位");
       const changed = await c.post("/password", { current: password, next: "Neues-Passwort-2026", confirm: "Neues-Passwort-2026", _csrf: await c.csrf("/password") });
       expect(changed.headers.get("location")).toBe("/queue");
-      expect((await c.req("/queue")).status).toBe(200);
+      expect((await c.req("/admin/users")).status).toBe(200);
+      // Started again: nothing new is created while each role has its holder.
+      const again: string[] = [];
+      const r2 = await serve(empty.app, (l) => again.push(l));
+      await r2.stop();
+      expect(again.some((l) => l.includes("one-time password"))).toBe(false);
     } finally {
       await r.stop();
       await empty.app.close();

@@ -1,5 +1,5 @@
-// Info-centre screens: units, users and roles, routing rules, system status (mailboxes, alerts,
-// failed intake, outbox). Handlers validate → call AdminService (which authorises) → redirect.
+// Info-centre screens: units, routing rules, info officers, system status (mailboxes, alerts,
+// failed intake, outbox). Accounts, roles and people are the 三员's screens (routes/people.ts). Handlers validate → call AdminService (which authorises) → redirect.
 import type { Request, Response, Router } from "express";
 import express from "express";
 import type { App } from "../../app.js";
@@ -7,7 +7,7 @@ import { AdminReads } from "../../admin/queries.js";
 import { AdminService } from "../../admin/service.js";
 import { invalidateActors } from "../../accounts/users.js";
 import { GatewayError } from "../../domain/errors.js";
-import { hasRole, Role, roleLabel, type Role as RoleName } from "../../domain/roles.js";
+import { hasRole, Role } from "../../domain/roles.js";
 import { actorOf } from "../middleware.js";
 import { intOrNull as int } from "../params.js";
 
@@ -35,36 +35,6 @@ export function adminRoutes(app: App): Router {
     const b = req.body as Record<string, string>;
     const unit = await admin.saveUnit(actorOf(req), { id: int(b.id) ?? undefined, name: b.name ?? "", regionCode: b.regionCode ?? "", parentId: int(b.parentId), emails: b.emails ?? "", faxNumbers: b.faxNumbers ?? "", active: b.active === "on" }, req.ip);
     back(req, res, "/admin/units", `已保存「${unit.name}」`);
-  });
-
-  r.get("/users", async (_req, res) => {
-    res.render("admin-users.njk", { ...(await reads.users()), roles: Object.entries(roleLabel) });
-  });
-  const grantsFrom = (b: Record<string, string | string[]>) => {
-    const list = ([] as string[]).concat(b.grant ?? []);
-    return list.map((g) => {
-      const [role, division] = g.split(":");
-      if (!(role! in roleLabel)) throw new GatewayError("VALIDATION", "未知角色");
-      return { role: role as RoleName, divisionId: int(division) };
-    });
-  };
-  r.post("/users", async (req, res) => {
-    const b = req.body as Record<string, string>;
-    const { user, password } = await admin.createUser(actorOf(req), { username: b.username ?? "", displayName: b.displayName ?? "", personId: int(b.personId), grants: grantsFrom(req.body as Record<string, string[]>) }, req.ip);
-    back(req, res, "/admin/users", `已创建账号 ${user.username}，一次性密码：${password}（只显示这一次，首次登录须修改）`);
-  });
-  r.post("/users/:id/grants", async (req, res) => {
-    await admin.setGrants(actorOf(req), int(req.params.id) ?? 0, grantsFrom(req.body as Record<string, string[]>), req.ip);
-    back(req, res, "/admin/users", "角色已更新");
-  });
-  r.post("/users/:id/reset", async (req, res) => {
-    const password = await admin.resetPassword(actorOf(req), int(req.params.id) ?? 0, req.ip);
-    back(req, res, "/admin/users", `密码已重置，一次性密码：${password}（只显示这一次）`);
-  });
-  r.post("/users/:id/disable", async (req, res) => {
-    const disabled = (req.body as Record<string, string>).disabled === "1";
-    await admin.setDisabled(actorOf(req), int(req.params.id) ?? 0, disabled, req.ip);
-    back(req, res, "/admin/users", disabled ? "账号已停用" : "账号已启用");
   });
 
   r.get("/rules", async (_req, res) => {

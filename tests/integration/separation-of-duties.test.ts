@@ -104,7 +104,7 @@ describe("one person, one box of the 审批表", () => {
     const column = await t.app.db.column.findUniqueOrThrow({ where: { name: "机构编制工作动态" } });
 
     const zhang = await as("zhangwenyi");
-    let d = await t.app.db.draft.findUniqueOrThrow({ where: { id: draft.id } });
+    const d = await t.app.db.draft.findUniqueOrThrow({ where: { id: draft.id } });
     const triage = await zhang.post(`/drafts/${d.id}/triage`, { unitId: String(d.unitId), columnId: String(column.id), divisionId: String(zonghe), important: "on", version: String(d.version), _csrf: await zhang.csrf(`/drafts/${d.id}`) });
     expect(triage.status).toBe(302);
     expect((await act(zhang, d.id, "send_for_review")).status).toBe(302);
@@ -124,11 +124,11 @@ describe("one person, one box of the 审批表", () => {
     expect(errorText(await liPublishes.text())).toContain("您已作为「处长审核」签署此稿件，不能再作为「信息管理员」");
     expect((await act(zhang, d.id, "publish")).status).toBe(302);
 
-    d = await t.app.db.draft.findUniqueOrThrow({ where: { id: d.id }, include: { reviewSteps: { orderBy: { id: "asc" } }, published: true } });
-    expect(d.status).toBe("published");
+    const done = await t.app.db.draft.findUniqueOrThrow({ where: { id: d.id }, include: { reviewSteps: { orderBy: { id: "asc" } }, published: true } });
+    expect(done.status).toBe("published");
     const form = await (await zhang.req(`/drafts/${d.id}/form`)).text();
     for (const name of ["张文艺", "李英明", "马云"]) expect(form).toContain(name);
-    const people = new Set([d.reviewSteps[0]!.requestedByUserId, ...d.reviewSteps.map((s) => s.decidedByUserId), d.published[0]!.publishedByUserId]);
+    const people = new Set([done.reviewSteps[0]!.requestedByUserId, ...done.reviewSteps.map((s) => s.decidedByUserId), done.published[0]!.publishedByUserId]);
     expect(people.size).toBe(3); // 信息管理员, 处长, 办领导: three people, whatever their grants
   });
 });

@@ -10,6 +10,8 @@ import { GatewayError } from "../../domain/errors.js";
 import { hasRole, Role } from "../../domain/roles.js";
 import { actorOf } from "../middleware.js";
 import { intOrNull as int } from "../params.js";
+import { approvalPolicy } from "../../approvals/policy.js";
+import { noticeReplies } from "../../approvals/reply-records.js";
 
 export function adminRoutes(app: App): Router {
   const { db } = app;
@@ -61,7 +63,7 @@ export function adminRoutes(app: App): Router {
   });
 
   r.get("/status", async (_req, res) => {
-    res.render("admin-status.njk", await reads.status());
+    res.render("admin-status.njk", { ...(await reads.status()), policy: approvalPolicy(app.config), noticeReplies: await noticeReplies(db) });
   });
   r.get("/outbox/:id", async (req, res) => {
     const m = await reads.outboxMail(int(req.params.id) ?? 0);

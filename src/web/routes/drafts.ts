@@ -11,6 +11,7 @@ import { lineDiff } from "../diff.js";
 import { actorOf } from "../middleware.js";
 import { OriginalViews } from "../original-view.js";
 import { int } from "../params.js";
+import { emailReplies } from "../../approvals/reply-records.js";
 
 export function draftRoutes(app: App): Router {
   const review = app.review;
@@ -32,6 +33,8 @@ export function draftRoutes(app: App): Router {
       original,
       events,
       revisions,
+      // Every reply by e-mail about this draft, read from the audit trail (who, when, what they wrote, what was made of it).
+      mailReplies: await emailReplies(app.db, draft.id),
       actions: actions.map((a) => ({ id: a, label: actionLabel[a], needsComment: needsReason(a) })),
       canClearProhibited: draft.flags.includes("prohibited_content") && mayAct(actor, "send_for_review", draft),
       canClearUnscreened: draft.flags.includes("unscreened") && mayAct(actor, "send_for_review", draft),

@@ -25,6 +25,22 @@ export default tseslint.config(
       "local/no-import-cycles": "error",
     },
   },
+  {
+    // One owner of the intake ledger: IntakeMessage is written by src/ledger/ alone, through its
+    // transitions (Prisma calls and SQL statements elsewhere are refused; reads are free).
+    files: ["src/**/*.ts"],
+    ignores: ["src/ledger/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        ...[
+          "MemberExpression[object.property.name='intakeMessage'][property.name=/^(create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany)$/]",
+          String.raw`Literal[value=/(INSERT(\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?IntakeMessage\b/i]`,
+          String.raw`TemplateElement[value.raw=/(INSERT(\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?IntakeMessage\b/i]`,
+        ].map((selector) => ({ selector, message: "IntakeMessage is written by src/ledger/ only: use (or add) a transition there" })),
+      ],
+    },
+  },
   { files: ["bin/**", "*.js", "eslint/**/*.js", "src/**/*.mjs", "fixtures/**/*.mjs"], languageOptions: { globals: globals.node } },
   { files: ["templates/static/**/*.js"], languageOptions: { globals: globals.browser } },
 );

@@ -10,7 +10,7 @@ import { createApp } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
 import { seedDemoUsers } from "../src/accounts/users.js";
 import { serve } from "../src/serve.js";
-import { sqliteDate } from "../src/db/ingest-writer.js";
+import { sqliteDate } from "../src/db/sqlite-date.js";
 import { catchUpSearchIndex } from "../src/db/search-index.js";
 import { submission } from "../tests/helpers.js";
 

@@ -6,7 +6,7 @@
 import argon2 from "argon2";
 import type { Config } from "../config/index.js";
 import type { Db } from "../db/client.js";
-import { sqliteDate } from "../db/ingest-writer.js";
+import { sqliteDate } from "../db/sqlite-date.js";
 import { audit } from "../audit/audit.js";
 import { GatewayError } from "../domain/errors.js";
 import { formatClock, formatDateTime } from "../domain/time.js";

@@ -6,6 +6,7 @@ import { GatewayError } from "../domain/errors.js";
 import { hasRole, Role, type Actor } from "../domain/roles.js";
 import { normaliseAddress } from "../extract/mime.js";
 import { normaliseFax } from "../identify/unit.js";
+import { retry } from "../ledger/prisma-ledger.js";
 
 const label = (a: Actor) => `user:${a.username}`;
 
@@ -103,9 +104,7 @@ export class AdminService {
   async retryIntake(actor: Actor, intakeId: number, ip?: string) {
     requireInfoCentre(actor);
     await this.db.$transaction(async (tx) => {
-      const row = await tx.intakeMessage.findUnique({ where: { id: intakeId } });
-      if (!row || row.status !== "failed") throw new GatewayError("INVALID_TRANSITION", "只有处理失败的邮件可以重试");
-      await tx.intakeMessage.update({ where: { id: intakeId }, data: { status: "received", outcome: null } });
+      const row = await retry(tx, intakeId);
       await audit(tx, { actor: label(actor), action: "intake.retry", entityType: "intake", entityId: intakeId, ip, detail: { error: row.error } });
     });
   }

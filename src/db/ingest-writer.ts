@@ -9,43 +9,9 @@ import { chainEvents, type AuditInput } from "../audit/chain.js";
 import { auditKeyFor } from "../audit/key.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 import type { PackEntry } from "../util/blobs.js";
+import { SqliteLedger } from "../ledger/sqlite-ledger.js";
+import { sqliteDate } from "./sqlite-date.js";
 
-export const sqliteDate = (d: Date | null | undefined): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
-
-export interface LedgerOpen {
-  sourceKey: string;
-  file: string | null;
-  uidValidity: bigint | null;
-  uid: number | null;
-  sha256: string;
-  size: number;
-}
-
-export interface LedgerRow {
-  id: number;
-  sourceKey: string;
-  status: string;
-  outcome: string | null;
-  attempts: number;
-}
-
-export interface LedgerFinal {
-  id: number;
-  status: string;
-  outcome: string;
-  messageId?: string | null;
-  fromAddress?: string | null;
-  subject?: string | null;
-  sentAt?: Date | null;
-  processedAt: Date;
-  attempts: number;
-  rawPath?: string | null;
-  draftId?: number | null;
-  duplicateOfId?: number | null;
-  errorCode?: string | null;
-  error?: string | null;
-  quarantine?: string | null;
-}
 
 export interface NewDraft {
   title: string;
@@ -97,6 +63,8 @@ type Stmt = Database.Statement;
 export class IngestWriter {
   private readonly db: Database.Database;
   private readonly s: Record<string, Stmt>;
+  /** The intake ledger's transitions on this connection (src/ledger/ owns IntakeMessage). */
+  readonly ledger: SqliteLedger;
 
   constructor(private readonly dbFile: string) {
     this.db = new Database(dbFile, { timeout: 15_000 });
@@ -109,18 +77,11 @@ export class IngestWriter {
     // writes the FTS index heavily, and frequent checkpoints cost more than they save (+10 %).
     this.db.pragma("cache_size = -65536");
     this.db.pragma("wal_autocheckpoint = 10000");
+    this.ledger = new SqliteLedger(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
-      ledgerInsert: p(
-        `INSERT OR IGNORE INTO IntakeMessage (mailboxId, sourceKey, file, uidValidity, uid, sha256, size, status, attempts, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', 0, ?)`,
-      ),
-      ledgerGet: p(`SELECT id, sourceKey, status, outcome, attempts FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
-      ledgerStatus: p(`SELECT status, outcome FROM IntakeMessage WHERE mailboxId = ? AND sourceKey = ?`),
       packGet: p(`SELECT sha256, pack, "offset", length FROM BlobPack WHERE sha256 = ?`),
       packInsert: p(`INSERT OR IGNORE INTO BlobPack (sha256, pack, "offset", length) VALUES (?, ?, ?, ?)`),
-      ledgerFinal: p(
-        `UPDATE IntakeMessage SET status = ?, outcome = ?, messageId = ?, fromAddress = ?, subject = ?, sentAt = ?, processedAt = ?, attempts = ?, rawPath = ?, draftId = ?, duplicateOfId = ?, errorCode = ?, error = ?, quarantine = ? WHERE id = ?`,
-      ),
       bySha: p(`SELECT draftId FROM IntakeMessage WHERE sha256 = ? AND id <> ? AND outcome IN ('draft', 'duplicate') AND draftId IS NOT NULL LIMIT 1`),
       byFingerprint: p(`SELECT id FROM Draft WHERE fingerprint = ? LIMIT 1`),
       firstIntakeOf: p(`SELECT id FROM IntakeMessage WHERE draftId = ? AND outcome = 'draft' ORDER BY id LIMIT 1`),
@@ -145,29 +106,6 @@ export class IngestWriter {
       auditHead: p(`SELECT hash FROM AuditEvent ORDER BY id DESC LIMIT 1`),
       auditInsert: p(`INSERT INTO AuditEvent (at, actor, action, entityType, entityId, detail, ip, prevHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
-  }
-
-  /** Writes a `received` row for every message not yet in the ledger; returns every row. */
-  openLedger(mailboxId: number, items: LedgerOpen[]): Map<string, LedgerRow> {
-    const now = sqliteDate(new Date());
-    const rows = new Map<string, LedgerRow>();
-    this.db.transaction(() => {
-      for (const m of items) {
-        this.s.ledgerInsert!.run(mailboxId, m.sourceKey, m.file, m.uidValidity, m.uid, m.sha256, m.size, now);
-        rows.set(m.sourceKey, this.s.ledgerGet!.get(mailboxId, m.sourceKey) as LedgerRow);
-      }
-    }).immediate();
-    return rows;
-  }
-
-  /** The ledger state of the keys the ledger knows (one indexed lookup each; keys it does not know are absent). */
-  ledgerStatus(mailboxId: number, keys: string[]): Map<string, { status: string; outcome: string | null }> {
-    const out = new Map<string, { status: string; outcome: string | null }>();
-    for (const key of keys) {
-      const row = this.s.ledgerStatus!.get(mailboxId, key) as { status: string; outcome: string | null } | undefined;
-      if (row) out.set(key, row);
-    }
-    return out;
   }
 
   /** Where a packed blob lies (see util/blobs.ts), or null. */
@@ -224,13 +162,6 @@ export class IngestWriter {
 
   insertAlert(kind: string, message: string): void {
     this.s.alertInsert!.run(kind, message, sqliteDate(new Date()));
-  }
-
-  finaliseLedger(r: LedgerFinal): void {
-    this.s.ledgerFinal!.run(
-      r.status, r.outcome, r.messageId ?? null, r.fromAddress ?? null, r.subject ?? null, sqliteDate(r.sentAt), sqliteDate(r.processedAt), r.attempts,
-      r.rawPath ?? null, r.draftId ?? null, r.duplicateOfId ?? null, r.errorCode ?? null, r.error ?? null, r.quarantine ?? null, r.id,
-    );
   }
 
   /** Indexes every draft above the watermark in one statement (see the DraftSearch migration). */

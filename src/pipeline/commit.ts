@@ -7,7 +7,8 @@ import type { AuditInput } from "../audit/audit.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { errorMessage } from "../domain/errors.js";
 import type { BlobStore } from "../util/blobs.js";
-import type { CommitItem, IngestResult, Prepared, Reference, SettleItem } from "./contracts.js";
+import type { CommitItem, IngestResult, Outcome, Prepared, Reference, SettleItem } from "./contracts.js";
+import { isDecided } from "../ledger/status.js";
 import { decideMessage } from "./decide.js";
 
 /** Decides, stores and commits a batch; a message whose decision throws is recorded as failed, not lost. */
@@ -82,16 +83,23 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
   for (const { entry, prepared: p } of todo) {
     const envelope = { id: entry.intakeId, messageId: p.parsed?.messageId ?? null, fromAddress: p.parsed?.fromAddress ?? null, sentAt: p.parsed?.date ?? null, processedAt: now, attempts: entry.attempts + 1 };
     const base = { messageId: envelope.messageId, file: entry.file, intakeId: entry.intakeId, unit: null, column: null, division: null, draftId: null, title: null };
+    // Decided meanwhile by another process reading the same source (two `ingest --once` on one
+    // Maildir): its record stands, nothing is written twice, and the message is acknowledged as it says.
+    const row = w.ledger.state(entry.intakeId);
+    if (row && isDecided(row.status)) {
+      results.push({ ...base, outcome: (row.outcome as Outcome | null) ?? "failed", draftId: row.draftId, reason: "已由另一次处理记录" });
+      continue;
+    }
     if (p.kind === "failed") {
       // The raw bytes are kept so a person can look and retry.
-      w.finaliseLedger({ ...envelope, status: "failed", outcome: "failed", errorCode: p.code, error: p.error, rawPath: entry.sha256 });
+      w.ledger.finalise({ ...envelope, outcome: "failed", errorCode: p.code, error: p.error, rawPath: entry.sha256 });
       events.push({ actor, action: "intake.failed", entityType: "intake", entityId: entry.intakeId, detail: { code: p.code, error: p.error } });
       results.push({ ...base, outcome: "failed", reason: p.error });
       continue;
     }
     if (p.kind === "quarantined") {
       const reason = `含密级标志「${p.mark.mark}」（${p.mark.where}），按第十条不得存储：已隔离，仅保留信封`;
-      w.finaliseLedger({ ...envelope, status: "quarantined", outcome: "quarantined", quarantine: JSON.stringify(p.mark) });
+      w.ledger.finalise({ ...envelope, outcome: "quarantined", quarantine: JSON.stringify(p.mark) });
       w.insertAlert("quarantine", `来自 ${envelope.fromAddress ?? "未知发件人"} 的邮件含密级标志（${p.mark.where}），已隔离。`);
       events.push({ actor, action: "intake.quarantined", entityType: "intake", entityId: entry.intakeId, detail: { ...p.mark, from: envelope.fromAddress } });
       results.push({ ...base, outcome: "quarantined", reason });
@@ -99,7 +107,7 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
     }
     const subject = p.parsed.subject.slice(0, 500);
     if (p.kind === "ignored") {
-      w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "ignored", rawPath: entry.sha256, error: p.reason });
+      w.ledger.finalise({ ...envelope, subject, outcome: "ignored", rawPath: entry.sha256, error: p.reason });
       events.push({ actor, action: "intake.ignored", entityType: "intake", entityId: entry.intakeId, detail: { reason: p.reason } });
       results.push({ ...base, outcome: "ignored", reason: p.reason });
       continue;
@@ -110,7 +118,7 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
     const original = sameBytes ?? w.draftIdByFingerprint(p.fingerprint);
     if (original != null) {
       const reason = sameBytes != null ? `与已收邮件完全相同（稿件 #${original}）` : `内容与稿件 #${original} 相同（重复报送）`;
-      w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "duplicate", rawPath: entry.sha256, draftId: original, duplicateOfId: w.firstIntakeOf(original) });
+      w.ledger.finalise({ ...envelope, subject, outcome: "duplicate", rawPath: entry.sha256, draftId: original, duplicateOfId: w.firstIntakeOf(original) });
       events.push({ actor, action: "intake.duplicate", entityType: "draft", entityId: original, detail: { intakeId: entry.intakeId, reason } });
       results.push({ ...base, ...named, outcome: "duplicate", draftId: original, reason });
       continue;
@@ -143,7 +151,7 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
       },
       now,
     );
-    w.finaliseLedger({ ...envelope, subject, status: "done", outcome: "draft", rawPath: entry.sha256, draftId });
+    w.ledger.finalise({ ...envelope, subject, outcome: "draft", rawPath: entry.sha256, draftId });
     // A recommendation from an identified unit becomes a pending officer record for it.
     if (p.officer && p.unit.unitId != null) w.insertOfficer(p.unit.unitId, draftId, p.officer);
     for (const { part, extraction, pageImageShas } of p.parts) {

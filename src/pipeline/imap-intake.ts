@@ -19,12 +19,14 @@ import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Config } from "../config/index.js";
 import type { Db } from "../db/client.js";
-import { sqliteDate } from "../db/ingest-writer.js";
+import { sqliteDate } from "../db/sqlite-date.js";
 import { audit } from "../audit/audit.js";
 import { parseMessage } from "../extract/mime.js";
 import { describeError, ImapSource, isAuthFailure, mailboxName, parseImapUrl, redactUrl, throttleDelayMs, type FolderRole, type ImapAccount, type MessageMeta } from "../sources/imap.js";
-import type { Ack, IngestResult, Outcome, SourceMessage } from "./contracts.js";
-import { ackFor, type Pipeline } from "./ingest.js";
+import type { Ack, IngestResult, SourceMessage } from "./contracts.js";
+import type { Pipeline } from "./ingest.js";
+import { invalidateForNewUidValidity, markLost, recordFailedLocation, recordHash, recordOversized } from "../ledger/prisma-ledger.js";
+import { dueAction } from "../ledger/status.js";
 
 /** Test seams; neither issues an IMAP command on the intake's connection. */
 export interface ImapIntakeHooks {
@@ -281,12 +283,9 @@ export class ImapIntake {
     await db.$transaction(async (tx) => {
       await tx.mailbox.update({ where: { id }, data: { uidValidity, lastUid: null } });
       await tx.alert.create({ data: { kind: "uidvalidity_changed", message } });
-      const stale = await tx.intakeMessage.updateMany({
-        // Not the rows of retries: their messages lie in the Failed folder, whose numbering stands.
-        where: { mailboxId: id, status: "received", NOT: [{ uidValidity }, { file: { startsWith: `${failedPath};` } }] },
-        data: { status: "failed", outcome: "failed", errorCode: "UIDVALIDITY_CHANGED", error: "UIDVALIDITY 已变更：此记录作废，邮件若仍在文件夹中将按新编号重新读取", processedAt: new Date() },
-      });
-      await audit(tx, { actor: "system:imap", action: "intake.uidvalidity_changed", entityType: "mailbox", entityId: id, detail: { mailbox: this.name, from: String(old), to: String(uidValidity), staleRows: stale.count } });
+      // Not the rows of retries: their messages lie in the Failed folder, whose numbering stands.
+      const stale = await invalidateForNewUidValidity(tx, id, uidValidity, `${failedPath};`);
+      await audit(tx, { actor: "system:imap", action: "intake.uidvalidity_changed", entityType: "mailbox", entityId: id, detail: { mailbox: this.name, from: String(old), to: String(uidValidity), staleRows: stale } });
     });
     this.log(`imap ${this.name}: UIDVALIDITY ${old} → ${uidValidity}, full rescan`);
   }
@@ -318,14 +317,8 @@ export class ImapIntake {
         }
       }
       const error = `邮件 ${(m.size / 1048576).toFixed(1)} MB，超过上限 ${(cap / 1048576).toFixed(1)} MB：未下载，原件完整保留在服务器「${src.folderPath("failed")}」文件夹`;
-      const data = { status: "failed", outcome: "failed", errorCode: "MESSAGE_TOO_LARGE", error, processedAt: new Date(), ...env };
       const row = await db.$transaction(async (tx) => {
-        // sha256 is of the raw message, which was not read: left empty rather than invented.
-        const r = await tx.intakeMessage.upsert({
-          where: { mailboxId_sourceKey: { mailboxId: id, sourceKey: m.sourceKey } },
-          create: { mailboxId: id, sourceKey: m.sourceKey, file: m.file, uidValidity: m.ledgerUidValidity, uid: m.ledgerUid, sha256: "", size: m.size, attempts: 1, ...data },
-          update: { ...data, size: m.size, attempts: { increment: 1 } },
-        });
+        const r = await recordOversized(tx, { mailboxId: id, sourceKey: m.sourceKey, file: m.file, uidValidity: m.ledgerUidValidity, uid: m.ledgerUid, size: m.size, error, envelope: env });
         await audit(tx, { actor: "system:pipeline", action: "intake.failed", entityType: "intake", entityId: r.id, detail: { code: "MESSAGE_TOO_LARGE", error, size: m.size } });
         return r;
       });
@@ -348,7 +341,7 @@ export class ImapIntake {
       const id = await this.mailbox();
       for (const m of items) {
         const to = r.uidMap.get(m.uid);
-        if (to != null) await this.opts.db.intakeMessage.updateMany({ where: { mailboxId: id, sourceKey: m.sourceKey }, data: { file: this.fileOf(src.folderPath("failed"), r.uidValidity, to) } });
+        if (to != null) await recordFailedLocation(this.opts.db, id, m.sourceKey, this.fileOf(src.folderPath("failed"), r.uidValidity, to));
       }
     }
     return n;
@@ -394,11 +387,8 @@ export class ImapIntake {
         const item = byUid.get(f.uid)!;
         return { sourceKey: item.sourceKey, file: item.file, uidValidity: item.ledgerUidValidity, uid: item.ledgerUid, raw: f.source, item };
       });
-      // The pipeline opens the ledger with INSERT OR IGNORE: a row recorded without its bytes gets
-      // its sha256 here, or re-sends of the same bytes would not be recognised by it.
-      for (const m of msgs)
-        if (m.item.unhashed)
-          await this.opts.db.intakeMessage.updateMany({ where: { mailboxId, sourceKey: m.sourceKey }, data: { sha256: createHash("sha256").update(m.raw).digest("hex"), size: m.raw.length } });
+      // A row recorded without its bytes (oversized, retried once the cap was raised) gets its sha256.
+      for (const m of msgs) if (m.item.unhashed) await recordHash(this.opts.db, mailboxId, m.sourceKey, createHash("sha256").update(m.raw).digest("hex"), m.raw.length);
       return msgs;
     };
     await this.opts.pipeline.run(mailboxId, next, async ({ results, acks }) => {
@@ -485,12 +475,12 @@ export class ImapIntake {
       const oversized: Item[] = [];
       const todo: Item[] = [];
       for (const m of items) {
-        const row = ledger.get(m.sourceKey);
-        if (row && row.status !== "received") {
-          // Committed by an earlier run that stopped before the MOVE: only the move is left.
-          const role = ROLE[ackFor((row.outcome as Outcome | null) ?? "failed")];
-          addTo(decided, role, m);
-        } else if (m.size > config.limits.messageBytes) oversized.push(m);
+        const due = dueAction(ledger.get(m.sourceKey));
+        // Committed by an earlier run that stopped before the MOVE: only the move is left.
+        if (due.kind === "ack") addTo(decided, ROLE[due.ack], m);
+        // Parked in the OCR lane: stays where it is, unacknowledged, until its commit.
+        else if (due.kind === "wait") backlog.n -= 1;
+        else if (m.size > config.limits.messageBytes) oversized.push(m);
         else todo.push(m);
       }
       const n = await this.moveAll(src, decided, uidValidity);
@@ -542,8 +532,7 @@ export class ImapIntake {
         if (sizes.has(m.uid)) m.size = sizes.get(m.uid)!;
         else lost.push(rows.find((r) => r.sourceKey === m.sourceKey)!.id);
       }
-      if (lost.length)
-        await db.intakeMessage.updateMany({ where: { id: { in: lost } }, data: { status: "failed", outcome: "failed", error: `原件已不在「${failedPath}」文件夹，无法重试`, processedAt: new Date() } });
+      await markLost(db, lost, `原件已不在「${failedPath}」文件夹，无法重试`);
       const present = items.filter((m) => sizes.has(m.uid));
       const oversized = present.filter((m) => m.size > this.opts.config.limits.messageBytes);
       if (oversized.length) {

@@ -21,15 +21,12 @@ import { loadReference } from "./reference.js";
 import { decideMessage } from "./decide.js";
 import { storeBlobs } from "./commit.js";
 import type { Committer } from "./committer.js";
-import type { Ack, Extractor, IngestedBatch, IngestResult, Outcome, Reference, ReplyHandler, SettleItem, SourceMessage } from "./contracts.js";
+import type { Ack, Extractor, IngestedBatch, IngestResult, Reference, ReplyHandler, SettleItem, SourceMessage } from "./contracts.js";
+import { finaliseReply } from "../ledger/prisma-ledger.js";
+import { ackFor, dueAction } from "../ledger/status.js";
 
 /** Reference data is reloaded at most this often, or at once after `invalidateReference()`. */
 const REFERENCE_TTL_MS = 10_000;
-
-/** What the source should do with the message now that its outcome is committed. */
-export function ackFor(outcome: Outcome): Ack {
-  return outcome === "quarantined" ? "remove" : outcome === "failed" ? "failed" : "processed";
-}
 
 export interface OpenedBatch {
   ledger: LedgerEntry[];
@@ -46,8 +43,8 @@ interface LedgerEntry {
   msg: SourceMessage;
   intakeId: number;
   sha256: string;
-  /** Already decided by an earlier run: only the acknowledgement is left to do. */
-  decided: Outcome | null;
+  /** What is due: read it, leave it (parked in the OCR lane), or only acknowledge it (decided by an earlier run). */
+  due: ReturnType<typeof dueAction>;
   attempts: number;
 }
 
@@ -132,21 +129,20 @@ export class Pipeline {
 
   /** What the ledger says of these source keys (a source decides from it what is due). */
   ledgerStatus(mailboxId: number, keys: string[]): Map<string, { status: string; outcome: string | null }> {
-    return this.deps.writer.ledgerStatus(mailboxId, keys);
+    return this.deps.writer.ledger.status(mailboxId, keys);
   }
 
   /** Phase 1: the ledger row of every message, before any work on it. */
   open(mailboxId: number, batch: SourceMessage[]): OpenedBatch {
     const hashes = batch.map((m) => createHash("sha256").update(m.raw).digest("hex"));
-    const rows = this.deps.writer.openLedger(
+    const rows = this.deps.writer.ledger.open(
       mailboxId,
       batch.map((m, i) => ({ sourceKey: m.sourceKey, file: m.file, uidValidity: m.uidValidity ?? null, uid: m.uid ?? null, sha256: hashes[i]!, size: m.raw.length })),
     );
     return {
       ledger: batch.map((msg, i) => {
         const row = rows.get(msg.sourceKey)!;
-        const decided = row.status === "received" ? null : ((row.outcome as Outcome | null) ?? "failed");
-        return { msg, intakeId: row.id, sha256: hashes[i]!, decided, attempts: row.attempts };
+        return { msg, intakeId: row.id, sha256: hashes[i]!, due: dueAction(row), attempts: row.attempts };
       }),
     };
   }
@@ -159,10 +155,8 @@ export class Pipeline {
     const messages = new Map<number, SourceMessage>();
     const handler = this.deps.replyHandler;
     for (const entry of opened.ledger) {
-      if (entry.decided) {
-        acks.push({ msg: entry.msg, ack: ackFor(entry.decided) });
-        continue;
-      }
+      if (entry.due.kind === "ack") acks.push({ msg: entry.msg, ack: entry.due.ack });
+      if (entry.due.kind !== "read") continue;
       messages.set(entry.intakeId, entry.msg);
       const extracted = await this.deps.extractor.extract(entry.msg.raw);
       const item: SettleItem = { entry: { intakeId: entry.intakeId, sha256: entry.sha256, attempts: entry.attempts, file: entry.msg.file }, extracted, rawPath: entry.msg.path, raw: entry.msg.raw };
@@ -192,10 +186,7 @@ export class Pipeline {
     const base = { messageId: parsed.messageId, file: entry.msg.file, intakeId: entry.intakeId, unit: null, column: null, division: null, title: null };
     return this.deps.db.$transaction(async (tx) => {
       const r = await handler.handle(tx, parsed, entry.intakeId, entry.msg.raw);
-      await tx.intakeMessage.update({
-        where: { id: entry.intakeId },
-        data: { status: "done", outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: (r.subject ?? parsed.subject).slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: entry.attempts + 1, rawPath: entry.sha256, error: r.reason },
-      });
+      await finaliseReply(tx, entry.intakeId, parsed, { subject: r.subject ?? parsed.subject, attempts: entry.attempts + 1, rawPath: entry.sha256, reason: r.reason });
       await audit(tx, ...r.audit);
       return { ...base, outcome: "reply" as const, draftId: r.draftId ?? null, reason: r.reason };
     });

@@ -4,6 +4,7 @@ import type { Db } from "../db/client.js";
 import { Maildir, type MaildirItem } from "../sources/maildir.js";
 import type { Ack, IngestedBatch, IngestResult, SourceMessage } from "./contracts.js";
 import type { Pipeline } from "./ingest.js";
+import { dueAction } from "../ledger/status.js";
 
 export class MaildirIntake {
   private reconciled = false;
@@ -37,9 +38,10 @@ export class MaildirIntake {
     const final = this.pipeline.ledgerStatus(mailboxId, candidates.map((c) => c.sourceKey));
     this.reconciled = true;
     return candidates.filter((c) => {
-      const status = final.get(c.sourceKey)?.status;
-      if (status === undefined || status === "received") return true; // new, or interrupted mid-way
-      if (status === "failed") return c.dir === "new"; // decided, only the move is left
+      const due = dueAction(final.get(c.sourceKey));
+      if (due.kind === "read") return true; // new, or interrupted mid-way
+      if (due.kind === "wait") return false; // parked in the OCR lane: left unacknowledged
+      if (due.ack === "failed") return c.dir === "new"; // decided, only the move to cur/ is left
       return !c.seen; // done/quarantined but not acknowledged yet
     });
   }

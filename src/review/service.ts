@@ -3,6 +3,7 @@
 import type { Db, Tx } from "../db/client.js";
 import { audit } from "../audit/audit.js";
 import { personKey, slotConflict, slotConflictMessage, type FormSlot, type SlotHolder } from "../domain/duties.js";
+import { mergeDraft } from "../ledger/prisma-ledger.js";
 import { GatewayError } from "../domain/errors.js";
 import { canSee, isInfoAdminOf, mayAct } from "../domain/permissions.js";
 import { canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
@@ -156,7 +157,7 @@ export class ReviewService {
       const original = await tx.draft.findUnique({ where: { id: originalId } });
       if (!original || !canSee(actor, original)) throw new GatewayError("VALIDATION", `稿件 #${originalId} 不存在或不在您的队列中`);
       if (original.duplicateOfId != null) throw new GatewayError("VALIDATION", `稿件 #${originalId} 本身已是重复稿件，请并入其原稿 #${original.duplicateOfId}`);
-      await tx.intakeMessage.updateMany({ where: { draftId: id }, data: { draftId: originalId, outcome: "duplicate" } });
+      await mergeDraft(tx, id, originalId);
       const updated = await tx.draft.update({ where: { id }, data: { status: "archived", duplicateOfId: originalId, archivedReason: `重复报送，已并入稿件 #${originalId}`, version: { increment: 1 } } });
       await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
       await audit(tx, { actor: actorLabel(actor), action: "draft.merge", entityType: "draft", entityId: id, ip, detail: { into: originalId } });

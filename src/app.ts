@@ -1,5 +1,4 @@
 // Composition root: configuration, database, blob store, pipeline, intake. No business rules.
-import fs from "node:fs";
 import { loadConfig, type Config } from "./config/index.js";
 import { openDb, type Db } from "./db/client.js";
 import { Pipeline } from "./pipeline/ingest.js";
@@ -15,6 +14,7 @@ import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
 import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
 import { openAuditTrail, type AuditFiles } from "./audit/audit.js";
+import { secureDataDir } from "./util/file-modes.js";
 
 export interface App {
   config: Config;
@@ -36,8 +36,9 @@ export interface AppOptions {
 
 export async function createApp(env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}): Promise<App> {
   const config = loadConfig(env);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  secureDataDir(config.dataDir, config.dbFile);
   const db = await openDb(config.dbFile);
+  secureDataDir(config.dataDir, config.dbFile); // the files SQLite has just made
   const auditFiles: AuditFiles = { dbFile: config.dbFile, keyFile: config.audit.keyFile, anchorFile: config.audit.anchorFile };
   await openAuditTrail(db, auditFiles);
   if ((await db.division.count()) === 0) await seedReference(db);

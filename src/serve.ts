@@ -13,6 +13,7 @@ import { flushOutbox } from "./notify/outbox.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 import { anchorAudit } from "./audit/audit.js";
 import { pruneThrottle } from "./accounts/throttle.js";
+import { findLooseModes, looseModesWarning } from "./util/file-modes.js";
 
 export interface Running {
   server: Server;
@@ -80,6 +81,7 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const anchors = setInterval(() => void anchor("periodic"), app.config.audit.anchorMinutes * 60_000);
   await poll();
   const imap = startImap(app, log, sweep);
+  void checkFileModes(app, log);
 
   return {
     server,
@@ -100,6 +102,24 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       await anchor("stop");
     },
   };
+}
+
+/**
+ * The start-up check of the data directory's modes (util/file-modes.ts): a warning in the log and
+ * on 运行状态 (one open alert at a time), after start-up so that a large blob store does not delay it.
+ */
+async function checkFileModes(app: App, log: (line: string) => void): Promise<void> {
+  try {
+    const c = app.config;
+    const roots = [c.dataDir, c.maildir, c.audit.keyFile, c.audit.anchorFile].filter((p, i, all) => all.indexOf(p) === i && (i === 0 || !p.startsWith(`${c.dataDir}${path.sep}`)));
+    const { loose } = await findLooseModes(roots);
+    const warning = looseModesWarning(loose);
+    if (!warning) return;
+    log(`file modes: ${warning}`);
+    if (!(await app.db.alert.findFirst({ where: { kind: "file_modes", resolvedAt: null } }))) await app.db.alert.create({ data: { kind: "file_modes", message: warning } });
+  } catch (err) {
+    log(`file modes not checked: ${errorMessage(err)}`);
+  }
 }
 
 /**

@@ -53,7 +53,7 @@ export function tokenKey(dataDir: string): Buffer {
   const cached = keys.get(file);
   if (cached) return cached;
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
     const fd = fs.openSync(tmp, "wx", 0o600);
     try {

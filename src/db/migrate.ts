@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
 
 export function migrate(dbFile: string): string[] {
-  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true, mode: 0o700 });
   const db = new Database(dbFile, { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");

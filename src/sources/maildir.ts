@@ -28,7 +28,8 @@ export class Maildir {
   constructor(readonly root: string) {}
 
   ensure(): void {
-    for (const d of ["new", "cur", "tmp"]) fs.mkdirSync(path.join(this.root, d), { recursive: true });
+    // The mailbox is the gateway's: 0700 (the MTA delivers as the gateway's user).
+    for (const d of ["new", "cur", "tmp"]) fs.mkdirSync(path.join(this.root, d), { recursive: true, mode: 0o700 });
   }
 
   /** Every message file, oldest first by name (Maildir names start with a timestamp). */
@@ -97,7 +98,7 @@ export class Maildir {
     // time.M<sequence>P<pid>: unique and, within one process, in delivery order.
     const unique = `${Date.now()}.M${String(deliverySeq++).padStart(6, "0")}P${process.pid}${uniqueHint}.gateway`;
     const tmp = path.join(this.root, "tmp", unique);
-    fs.writeFileSync(tmp, content);
+    fs.writeFileSync(tmp, content, { mode: 0o600 });
     fs.renameSync(tmp, path.join(this.root, "new", unique));
     return unique;
   }

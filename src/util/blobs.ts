@@ -13,7 +13,7 @@ import path from "node:path";
  * commit that the database's fsync forces (ext4, XFS) before anything is acknowledged.
  */
 function writeDurably(file: string, content: Buffer): void {
-  const fd = fs.openSync(file, "wx");
+  const fd = fs.openSync(file, "wx", 0o600); // the gateway's alone (util/file-modes.ts)
   try {
     for (let done = 0; done < content.length; ) done += fs.writeSync(fd, content, done, content.length - done);
     fs.fsyncSync(fd);
@@ -41,7 +41,7 @@ export class BlobStore {
   private ensureDir(target: string): void {
     const d = path.dirname(target);
     if (this.madeDirs.has(d)) return;
-    fs.mkdirSync(d, { recursive: true });
+    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     this.madeDirs.add(d);
   }
 
@@ -61,6 +61,16 @@ export class BlobStore {
       if (code === "EEXIST") return sha256;
       if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP") throw err;
       return this.put(fs.readFileSync(file), sha256);
+    }
+    // A link shares the delivered file's mode, which the MTA chose: the copy must be private.
+    // Where the gateway cannot tighten it (the file is the MTA's), it keeps a private copy instead.
+    if ((fs.statSync(target).mode & 0o077) !== 0) {
+      try {
+        fs.chmodSync(target, 0o600);
+      } catch {
+        fs.unlinkSync(target);
+        return this.put(fs.readFileSync(file), sha256);
+      }
     }
     return sha256;
   }

@@ -3,6 +3,7 @@
 // never creates a draft, and a merged duplicate is excluded, so nothing counts twice).
 // Periods are calendar periods in China Standard Time.
 import type { Db } from "../db/client.js";
+import { neutraliseCell } from "../util/display-text.js";
 import { GatewayError } from "../domain/errors.js";
 import { chinaMonthStart } from "../domain/time.js";
 
@@ -121,8 +122,8 @@ const cells = (r: Row) => [r.rank, r.name, r.received, r.published, r.returned, 
 
 export function toCsv(s: Statistics, which: "units" | "divisions"): string {
   const esc = (v: unknown) => {
-    const t = String(v);
-    return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+    const t = String(neutraliseCell(v));
+    return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
   };
   // BOM: Excel opens UTF-8 CSV with Chinese correctly only with it.
   return "\ufeff" + [HEADER, ...s[which].map(cells)].map((r) => r.map(esc).join(",")).join("\r\n") + "\r\n";
@@ -135,7 +136,7 @@ export async function toXlsx(s: Statistics): Promise<Buffer> {
   for (const [which, title] of [["units", "市县编办"], ["divisions", "省编办各处"]] as const) {
     const ws = wb.addWorksheet(`${title}（${s.period.label}）`);
     ws.addRow(HEADER).font = { bold: true };
-    for (const r of s[which]) ws.addRow([r.rank, r.name, r.received, r.published, r.returned, r.rejected, r.adoptionRate == null ? null : Math.round(r.adoptionRate * 1000) / 1000, r.medianHoursToPublish]);
+    for (const r of s[which]) ws.addRow([r.rank, neutraliseCell(r.name), r.received, r.published, r.returned, r.rejected, r.adoptionRate == null ? null : Math.round(r.adoptionRate * 1000) / 1000, r.medianHoursToPublish]);
     ws.getColumn(2).width = 28;
     ws.getColumn(7).numFmt = "0.0%";
   }

@@ -9,6 +9,7 @@ import { extractMethodLabel, LOW_OCR_CONFIDENCE } from "../domain/extraction.js"
 import { decisionChannelLabel, stageLabel, stepStatusLabel } from "../domain/review-steps.js";
 import { flagLabel, statusLabel } from "../domain/status.js";
 import { roleLabel } from "../domain/roles.js";
+import { neutraliseFileName } from "../util/display-text.js";
 import { formatDateTime, formatDay } from "../domain/time.js";
 
 export const templatesDir = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.."), "templates");
@@ -23,6 +24,7 @@ export function useViews(web: Express): void {
   env.addFilter("status", labelOf(statusLabel));
   env.addFilter("flag", labelOf(flagLabel));
   env.addFilter("role", labelOf(roleLabel));
+  env.addFilter("filename", (s: string | null) => (s == null ? s : neutraliseFileName(s))); // bidi overrides cannot spoof an extension
   env.addFilter("stage", labelOf(stageLabel));
   env.addFilter("stepStatus", labelOf(stepStatusLabel));
   env.addFilter("decisionChannel", labelOf(decisionChannelLabel));

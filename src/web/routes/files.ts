@@ -4,6 +4,7 @@ import express, { type Router } from "express";
 import type { App } from "../../app.js";
 import { actorOf } from "../middleware.js";
 import { int } from "../params.js";
+import { neutraliseFileName } from "../../util/display-text.js";
 
 export function fileRoutes(app: App): Router {
   const r = express.Router();
@@ -16,7 +17,7 @@ export function fileRoutes(app: App): Router {
   r.get("/attachments/:id", (req, res) => {
     const a = app.read.attachmentFile(actorOf(req), int(req.params.id) ?? 0);
     // Always a download, never rendered inline: an attachment is untrusted content.
-    res.attachment(a.filename ?? `attachment-${a.id}`);
+    res.attachment(neutraliseFileName(a.filename ?? `attachment-${a.id}`));
     res.type("application/octet-stream");
     res.send(app.blobs.get(a.sha256));
   });

@@ -5,6 +5,7 @@
 // balances the two threads). Only light modules are imported here: the commit thread loads them
 // (tests/integration/commit-thread-modules.test.ts fails if sharp, tesseract.js or pdf-parse come in).
 import { meaningfulChars } from "../extract/text.js";
+import { neutraliseFileName } from "../util/display-text.js";
 import { parseFaxMail } from "../extract/fax.js";
 import { identifyByEmail, identifyByFax } from "../identify/unit.js";
 import { prohibitedTerms, route } from "../route/router.js";
@@ -25,7 +26,7 @@ export function unreadParts(parts: PreparedPart[]): { unscreened: string[]; text
   const unscreened: string[] = [];
   const textMissing: string[] = [];
   for (const { part, extraction: x } of parts) {
-    const name = `「${part.filename ?? `附件${part.index + 1}`}」`;
+    const name = `「${part.filename != null ? neutraliseFileName(part.filename) : `附件${part.index + 1}`}」`;
     if (x.status === "failed") unscreened.push(`${name}（${x.error ?? "无法读取"}）`);
     else if (x.status === "skipped" && x.method === "none") unscreened.push(`${name}（${x.error ?? "未读取"}）`);
     else if (x.status === "empty" && x.method !== "ocr") textMissing.push(`${name}（无文字内容）`);
@@ -58,7 +59,8 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
     ]),
   });
   // A classified message carries nothing onward but its envelope, not even its subject.
-  if (mark) return { kind: "quarantined", mark, parsed: { ...parsed, subject: "", text: "", headers: [] } };
+  // The mark's place names a file as the sender named it: shown with bidi overrides neutralised.
+  if (mark) return { kind: "quarantined", mark: { ...mark, where: neutraliseFileName(mark.where) }, parsed: { ...parsed, subject: "", text: "", headers: [] } };
   if (parsed.automatic) return { kind: "ignored", reason: `自动发送的邮件（${parsed.automatic}），不作为报送`, parsed };
 
   // A fax arrives as mail from the fax server: the unit is the one registered for the sending
@@ -104,7 +106,7 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   if (!unit.confirmed) flags.push("unit_unconfirmed");
   if (decision.columnId == null && !officer) flags.push("no_column");
   if (officer) flags.push("officer_recommendation");
-  const lowPages = parts.flatMap((p) => (p.extraction.lowConfidencePages ?? []).map((n) => `${p.part.filename ?? "附件"} 第${n}页`));
+  const lowPages = parts.flatMap((p) => (p.extraction.lowConfidencePages ?? []).map((n) => `${p.part.filename != null ? neutraliseFileName(p.part.filename) : "附件"} 第${n}页`));
   if (lowPages.length) flags.push("low_ocr_confidence");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
   const unread = unreadParts(parts);

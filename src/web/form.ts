@@ -27,11 +27,14 @@ export class FormReader {
       return "";
     }
     if (typeof v !== "string") throw this.bad(label, "只能填写一项");
-    if (CONTROL.test(v) || (!opts.multiline && /[\r\n]/.test(v))) throw this.bad(label, "含有不允许的控制字符");
+    // A line of text must not carry controls; a text area may hold what extraction left in a
+    // draft's body (a PDF's form feed), which is dropped rather than refusing the officer's edit.
+    if (!opts.multiline && (CONTROL.test(v) || /[\r\n]/.test(v))) throw this.bad(label, "含有不允许的控制字符");
+    const text = opts.multiline ? v.replace(/\r\n?/g, "\n").replace(new RegExp(CONTROL.source, "gu"), "") : v;
     const max = opts.max ?? (opts.multiline ? 200_000 : 500);
-    if ([...v].length > max) throw this.bad(label, `不能超过 ${max} 个字符`);
-    if (opts.required && !v.trim()) throw this.bad(label, "不能为空");
-    return opts.multiline ? v.replace(/\r\n?/g, "\n") : v;
+    if ([...text].length > max) throw this.bad(label, `不能超过 ${max} 个字符`);
+    if (opts.required && !text.trim()) throw this.bad(label, "不能为空");
+    return text;
   }
 
   /** A record's number (positive integer); absent or empty = null. */

@@ -9,6 +9,7 @@ import { invalidateActors } from "../../accounts/users.js";
 import { GatewayError } from "../../domain/errors.js";
 import { hasRole, Role } from "../../domain/roles.js";
 import { actorOf } from "../middleware.js";
+import { formOf } from "../form.js";
 import { intOrNull as int } from "../params.js";
 import { approvalPolicy } from "../../approvals/policy.js";
 import { noticeReplies } from "../../approvals/reply-records.js";
@@ -34,8 +35,12 @@ export function adminRoutes(app: App): Router {
     res.render("admin-units.njk", { units, edit: edit ? units.find((u) => u.id === edit) : null, parents });
   });
   r.post("/units", async (req, res) => {
-    const b = req.body as Record<string, string>;
-    const unit = await admin.saveUnit(actorOf(req), { id: int(b.id) ?? undefined, name: b.name ?? "", regionCode: b.regionCode ?? "", parentId: int(b.parentId), emails: b.emails ?? "", faxNumbers: b.faxNumbers ?? "", active: b.active === "on" }, req.ip);
+    const f = formOf(req);
+    const unit = await admin.saveUnit(
+      actorOf(req),
+      { id: f.id("id", "单位编号") ?? undefined, name: f.text("name", "单位名称", { max: 100 }), regionCode: f.text("regionCode", "行政区划代码", { max: 12 }), parentId: f.id("parentId", "上级单位"), emails: f.text("emails", "报送邮箱", { max: 2000, multiline: true }), faxNumbers: f.text("faxNumbers", "传真号码", { max: 2000, multiline: true }), active: f.flag("active", "启用") },
+      req.ip,
+    );
     back(req, res, "/admin/units", `已保存「${unit.name}」`);
   });
 
@@ -43,13 +48,13 @@ export function adminRoutes(app: App): Router {
     res.render("admin-rules.njk", await reads.rules());
   });
   r.post("/rules", async (req, res) => {
-    const b = req.body as Record<string, string>;
-    const kind = (["column", "division", "importance"] as const).find((k) => k === b.kind) ?? "column";
-    await admin.addRule(actorOf(req), { kind, columnId: int(b.columnId), divisionId: int(b.divisionId), pattern: b.pattern ?? "", isRegex: b.isRegex === "on", weight: Number(b.weight ?? 1) }, req.ip);
+    const f = formOf(req);
+    const kind = f.choice("kind", "规则类型", ["column", "division", "importance"] as const, "column");
+    await admin.addRule(actorOf(req), { kind, columnId: f.id("columnId", "栏目"), divisionId: f.id("divisionId", "处室"), pattern: f.text("pattern", "关键词", { max: 200 }), isRegex: f.flag("isRegex", "正则表达式"), weight: f.integer("weight", "权重", { min: 1, max: 10, fallback: 1 }) }, req.ip);
     back(req, res, "/admin/rules", "规则已添加，立即生效");
   });
   r.post("/rules/:id/enabled", async (req, res) => {
-    await admin.setRuleEnabled(actorOf(req), int(req.params.id) ?? 0, (req.body as Record<string, string>).enabled === "1", req.ip);
+    await admin.setRuleEnabled(actorOf(req), int(req.params.id) ?? 0, formOf(req).choice("enabled", "启用", ["0", "1"] as const) === "1", req.ip);
     back(req, res, "/admin/rules", "规则已更新");
   });
 
@@ -57,7 +62,7 @@ export function adminRoutes(app: App): Router {
     res.render("admin-officers.njk", { ...(await reads.officers(app.config.officerDeadline)), deadline: app.config.officerDeadline });
   });
   r.post("/officers/:id", async (req, res) => {
-    const confirm = (req.body as Record<string, string>).decision === "confirm";
+    const confirm = formOf(req).choice("decision", "处理结果", ["confirm", "reject"] as const) === "confirm";
     await admin.decideOfficer(actorOf(req), int(req.params.id) ?? 0, confirm, req.ip);
     back(req, res, "/admin/officers", confirm ? "已确认，信息员邮箱已登记为该单位的报送邮箱" : "已不予确认");
   });

@@ -11,6 +11,10 @@ import { lineDiff } from "../diff.js";
 import { actorOf } from "../middleware.js";
 import { OriginalViews } from "../original-view.js";
 import { int } from "../params.js";
+import { formOf, type FormReader } from "../form.js";
+
+/** The version the form was made from: optimistic locking against a colleague's change. */
+const versionOf = (f: FormReader): number => f.id("version", "版本号", { required: true })!;
 import { emailReplies } from "../../approvals/reply-records.js";
 
 export function draftRoutes(app: App): Router {
@@ -53,53 +57,52 @@ export function draftRoutes(app: App): Router {
   });
 
   r.post("/drafts/:id/edit", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    await review.edit(actorOf(req), id, int(b.version) ?? 0, { title: b.title ?? "", body: b.body ?? "", note: b.note }, req.ip);
+    await review.edit(actorOf(req), id, versionOf(f), { title: f.text("title", "标题", { max: 500 }), body: f.text("body", "正文", { multiline: true }), note: f.text("note", "修改说明", { max: 500 }) || undefined }, req.ip);
     req.session.flash = "已保存";
     res.redirect(`/drafts/${id}`);
   });
 
   r.post("/drafts/:id/triage", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    await review.triage(actorOf(req), id, int(b.version) ?? 0, { unitId: int(b.unitId) ?? null, columnId: int(b.columnId) ?? null, divisionId: int(b.divisionId) ?? null, important: b.important === "on" }, req.ip);
+    await review.triage(actorOf(req), id, versionOf(f), { unitId: f.id("unitId", "报送单位"), columnId: f.id("columnId", "栏目"), divisionId: f.id("divisionId", "处室"), important: f.flag("important", "重要信息") }, req.ip);
     req.session.flash = "分拣信息已保存";
     res.redirect(`/drafts/${id}`);
   });
 
   r.post("/drafts/:id/merge", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    const into = int(String(b.originalId ?? "").replace(/^#/, ""));
-    if (!into) throw new GatewayError("VALIDATION", "请填写原稿编号");
-    await review.mergeInto(actorOf(req), id, int(b.version) ?? 0, into, req.ip);
+    const into = f.id("originalId", "原稿编号", { required: true })!;
+    await review.mergeInto(actorOf(req), id, versionOf(f), into, req.ip);
     req.session.flash = `已作为重复稿件并入 #${into}`;
     res.redirect(`/drafts/${into}`);
   });
 
   r.post("/drafts/:id/action", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    const action = b.action;
-    if (!isDraftAction(action)) throw new GatewayError("VALIDATION", "未知操作");
-    await review.act(actorOf(req), id, int(b.version) ?? 0, action, { comment: b.comment }, req.ip);
+    const action = f.text("action", "操作", { max: 40, required: true });
+    if (!isDraftAction(action)) throw new GatewayError("VALIDATION", "「操作」不是可选的值");
+    await review.act(actorOf(req), id, versionOf(f), action, { comment: f.text("comment", "意见或理由", { multiline: true, max: 2000 }) }, req.ip);
     req.session.flash = `已${actionLabel[action]}`;
     res.redirect(`/drafts/${id}`);
   });
 
   r.post("/drafts/:id/clear-prohibited", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    await review.clearProhibited(actorOf(req), id, int(b.version) ?? 0, b.reason ?? "", req.ip);
+    await review.clearProhibited(actorOf(req), id, versionOf(f), f.text("reason", "复核理由", { multiline: true, max: 2000 }), req.ip);
     req.session.flash = "已解除违禁内容标记（理由已记录）";
     res.redirect(`/drafts/${id}`);
   });
 
   r.post("/drafts/:id/clear-unscreened", async (req, res) => {
-    const b = req.body as Record<string, string>;
+    const f = formOf(req);
     const id = int(req.params.id) ?? 0;
-    await review.clearUnscreened(actorOf(req), id, int(b.version) ?? 0, b.reason ?? "", req.ip);
+    await review.clearUnscreened(actorOf(req), id, versionOf(f), f.text("reason", "查看结论", { multiline: true, max: 2000 }), req.ip);
     req.session.flash = "已记录人工查看结论，可以送审";
     res.redirect(`/drafts/${id}`);
   });

@@ -10,7 +10,7 @@
 //   4. the closed grammar of decisions (decision.ts).
 import type { Limits } from "../config/index.js";
 import { parseMessage } from "../extract/mime.js";
-import { readDecision, type Decision } from "./decision.js";
+import { foldPhrase, readDecision, type Decision } from "./decision.js";
 import { htmlReplyText } from "./reply-html.js";
 import { isPhoneSignature, splitReply } from "./reply-text.js";
 
@@ -71,12 +71,18 @@ export async function readReply(raw: Buffer, limits: Limits, opts: { signerNames
   const split = splitReply(body, opts.signerNames);
   const foreignQuote = opts.request ? foreignQuoteLines(split.quoted, opts.request) : [];
   let decision = readDecision(split.own);
-  if (decision.kind === "approve" && foreignQuote.length)
-    decision = {
-      kind: "comment",
-      comment: split.own,
-      why: `引用的原邮件中有审批邮件里没有的文字（可能是在引用中写下的意见）：“${foreignQuote.slice(0, 3).join(" / ").slice(0, 200)}”，不能视为同意`,
-    };
-  if (decision.kind === "approve" && !opts.request) decision = { kind: "comment", comment: split.own, why: "找不到这封回复所答复的审批邮件，无法核对引用内容" };
+  const notApproval = (why: string): Decision => ({ kind: "comment", comment: split.own, why });
+  if (decision.kind === "approve") {
+    if (foreignQuote.length) decision = notApproval(`引用的原邮件中有审批邮件里没有的文字（可能是在引用中写下的意见）：“${foreignQuote.slice(0, 3).join(" / ").slice(0, 200)}”，不能视为同意`);
+    else if (!opts.request) decision = notApproval("找不到这封回复所答复的审批邮件，无法核对引用内容");
+    else {
+      // The approver saw the HTML part: when it says something else than the text part, which one did they write?
+      const html = source === "plain" && parsed.html ? splitReply(htmlReplyText(parsed.html), opts.signerNames) : null;
+      if (html && foldPhrase(html.own) !== foldPhrase(split.own)) decision = notApproval(`邮件的纯文本部分与 HTML 部分内容不一致（HTML 部分为“${html.own.slice(0, 100)}”），无法确定审批人写的是哪一个`);
+      // An attachment may carry what the text does not say (a marked-up document, a corrected version).
+      const attached = parsed.parts.filter((p) => !p.inline);
+      if (attached.length) decision = notApproval(`回复带有附件（${attached.map((p) => p.filename ?? p.contentType).join("、").slice(0, 100)}），其中可能有修改意见，不能视为同意`);
+    }
+  }
   return { source, own: split.own, quoted: split.quoted, signature: split.signature, foreignQuote, decision };
 }

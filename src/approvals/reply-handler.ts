@@ -111,6 +111,8 @@ export class ApprovalReplies implements ReplyHandler {
       const person = tok ? await tx.person.findUnique({ where: { id: tok.personId } }) : null;
       return refuse("邮件主题中没有审批编号（可能被删改），无法确认是哪一项审批", { approver: person ?? undefined, draftId: tok?.reviewStep.draftId, stepId: tok?.reviewStepId, title: tok?.reviewStep.formTitle });
     }
+    const tokens = new Set([...msg.subject.matchAll(/GW-([A-Z2-7]{26})/gi)].map((m) => m[1]!.toUpperCase()));
+    if (tokens.size > 1) return refuse(`邮件主题中有 ${tokens.size} 个不同的审批编号，无法确认是哪一项审批`);
     const row = await tx.approvalToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { reviewStep: { include: { draft: true } } } });
     if (!row) return refuse("审批编号无效");
     const person = await tx.person.findUniqueOrThrow({ where: { id: row.personId } });

@@ -125,7 +125,55 @@ describe("misread replies decide nothing", () => {
   });
 });
 
+describe("replies that say more than their text decide nothing", () => {
+  it("a text part saying 同意 beside an HTML part saying more is a comment", async () => {
+    const { draftId, request } = await awaitingHead();
+    const raw = answer(shapes.qqMail, request, ["同意"]).toString("latin1");
+    const htmlB64 = /text\/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)\r\n--/.exec(raw)![1]!;
+    const html = Buffer.from(htmlB64.replace(/\r\n/g, ""), "base64").toString("utf8").replace("<div>同意</div>", "<div>同意</div><div>但标题需修改</div>");
+    await ingest(Buffer.from(raw.replace(htmlB64, Buffer.from(html).toString("base64").replace(/.{76}/g, "$&\r\n")), "latin1"));
+    expect(await status(draftId)).toBe("division_review");
+    expect((await emailReplies(t.app.db, draftId)).at(-1)!.made).toContain("纯文本部分与 HTML 部分内容不一致");
+  });
+
+  it("同意 with a document attached is a comment: the attachment may carry changes", async () => {
+    const { draftId, request } = await awaitingHead();
+    const plain = answer(shapes.huawei(), request, ["同意"]).toString("latin1");
+    const [head, body] = [plain.slice(0, plain.indexOf("\r\n\r\n")), plain.slice(plain.indexOf("\r\n\r\n") + 4)];
+    const b = "mixed-boundary-1";
+    const mixed = [
+      head.replace(/^Content-Type: .*$/m, `Content-Type: multipart/mixed; boundary="${b}"`).replace(/^Content-Transfer-Encoding: .*\r\n?/m, ""),
+      "",
+      `--${b}`,
+      "Content-Type: text/plain; charset=UTF-8",
+      "Content-Transfer-Encoding: base64",
+      "",
+      body.trim(),
+      `--${b}`,
+      `Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name="=?UTF-8?B?${Buffer.from("修改稿.docx").toString("base64")}?="`,
+      `Content-Disposition: attachment; filename="=?UTF-8?B?${Buffer.from("修改稿.docx").toString("base64")}?="`,
+      "Content-Transfer-Encoding: base64",
+      "",
+      Buffer.from("PK\x03\x04 not really a document").toString("base64"),
+      `--${b}--`,
+      "",
+    ].join("\r\n");
+    await ingest(Buffer.from(mixed, "latin1"));
+    expect(await status(draftId)).toBe("division_review");
+    expect((await emailReplies(t.app.db, draftId)).at(-1)!.made).toContain("回复带有附件（修改稿.docx）");
+  });
+});
+
 describe("forged and ambiguous senders decide nothing", () => {
+  it("a subject with two different tokens approves nothing", async () => {
+    const a = await awaitingHead();
+    const b = await awaitingHead();
+    const tokenB = /GW-[A-Z2-7]{26}/.exec(b.request.subject)![0];
+    await ingest(answer(shapes.qqMail, { ...a.request, subject: `${a.request.subject} ${tokenB}` }, ["同意"]));
+    expect(await status(a.draftId)).toBe("division_review");
+    expect(await status(b.draftId)).toBe("division_review");
+  });
+
   // Case 5 (DKIM off): two From fields, the approver's first.
   it("two From fields approve nothing; the approver is told, the refusal audited", async () => {
     const { draftId, request } = await awaitingHead();

@@ -286,6 +286,19 @@ describe("approve by reply", () => {
     expect(await t.app.db.auditEvent.count({ where: { action: "approval.refused", entityId: String(draftId) } })).toBe(1);
   });
 
+  // Issue #12, case 2, through Dovecot: the server keeps the vertical tab, and the reply decides nothing.
+  it("the approver's From on a line starting with a vertical tab approves nothing", async () => {
+    const { draftId, request } = await itemAwaitingHead();
+    const before = smtp.mails.length;
+    const raw = shapes.qqMail({ request: sent(request), from: "attacker@evil.example", fromName: "张才彦", own: ["同意"] }).toString("latin1").replace(/^(To: .*)$/m, `$1\r\n\x0bFrom: ${HEAD}`);
+    await deliver(Buffer.from(raw, "latin1"));
+    const [r] = await poll();
+    expect(r!.reason).toContain("邮件头有歧义");
+    expect(await status(draftId)).toBe("division_review");
+    const warn = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.parsed.subject!.startsWith("【未生效】"));
+    expect(warn.to).toEqual([HEAD]);
+  });
+
   it.each([
     ["Foxmail, HTML only", shapes.foxmail],
     ["Gmail (zh), attribution wrapped", shapes.gmail("zh", { wrapAttribution: true })],

@@ -12,6 +12,7 @@ import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
 import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
+import { WebhookOnPublish } from "./publish/listener.js";
 import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
 import { openAuditTrail, type AuditFiles } from "./audit/audit.js";
 import { secureDataDir } from "./util/file-modes.js";
@@ -47,6 +48,8 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const review = new ReviewService(db);
   const read = new ReadModel(config.dbFile, db);
   review.onTransition(new ApprovalRequests(config));
+  // The website push is queued in the publishing transaction (publish/webhook.ts).
+  review.onTransition(new WebhookOnPublish(config));
   const ocr = createOcrEngine({ workers: config.ocrWorkers });
   // The commit thread decides and commits batch n while the main thread extracts batch n + 1;
   // COMMIT_THREAD=0 does it inline.

@@ -10,6 +10,7 @@ import { createWebApp } from "./web/app.js";
 import { errorMessage } from "./domain/errors.js";
 import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";
+import { flushWebhooks } from "./publish/webhook.js";
 import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
 import { anchorAudit } from "./audit/audit.js";
 import { pruneThrottle } from "./accounts/throttle.js";
@@ -74,6 +75,9 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
   // Mail queued by web actions (approval requests, notices) goes out within seconds.
   const outbox = setInterval(() => void flush(), 2000);
+  // The website push: its own single flight, so a slow receiver never delays the mail.
+  const pushWebsite = singleFlight(async () => void (await flushWebhooks(app.db, app.config).catch((err) => log(`webhook error: ${errorMessage(err)}`))));
+  const webhooks = setInterval(() => void pushWebsite(), 2000);
   const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err) => log(`housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
   // The audit chain's head goes to the anchor file at start, while it grows, and at stop.
   const anchor = (reason: string) => anchorAudit(app.db, app.auditFiles, reason).catch((err) => log(`audit anchor not written: ${errorMessage(err)}`));
@@ -91,6 +95,8 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       await Promise.all(imap.map((i) => i.stop()));
       clearInterval(timer);
       clearInterval(outbox);
+      clearInterval(webhooks);
+      await pushWebsite.settled();
       clearInterval(housekeeping);
       clearInterval(anchors);
       watcher?.close();

@@ -43,7 +43,9 @@ export class AdminReads {
       this.db.intakeMessage.groupBy({ by: ["outcome"], _count: { _all: true } }),
       missingApproverAddresses(this.db),
     ]);
-    return { mailboxes, alerts, failed, outbox, counts, approversWithoutAddress };
+    // The website push (publish/webhook.ts): the latest deliveries, each with its state and last error.
+    const webhooks = await this.db.webhookDelivery.findMany({ orderBy: { id: "desc" }, take: 50, include: { publishedItem: { select: { title: true, draftId: true, version: true } } } });
+    return { mailboxes, alerts, failed, outbox, counts, approversWithoutAddress, webhooks };
   }
 
   async outboxMail(id: number) {

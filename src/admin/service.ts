@@ -68,7 +68,7 @@ export class AdminService {
     return result;
   }
 
-  async addRule(actor: Actor, input: { kind: "column" | "division" | "importance"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {
+  async addRule(actor: Actor, input: { kind: "column" | "division" | "importance" | "sensitive_term" | "prohibited"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {
     requireInfoCentre(actor);
     const pattern = input.pattern.trim();
     if (!pattern) throw new GatewayError("VALIDATION", "关键词不能为空");

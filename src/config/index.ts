@@ -40,6 +40,10 @@ const schema = z.object({
   THROTTLE_GLOBAL_PER_HOUR: z.coerce.number().int().min(1).default(1000),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12),
   SMTP_URL: z.string().optional(),
+  /** The website's CMS: URLs that receive each published item and each correction (space-separated). */
+  WEBHOOK_URLS: z.string().optional(),
+  /** HMAC-SHA256 key of the webhook signature (at least 32 characters), shared with the receiver. */
+  WEBHOOK_SECRET: z.string().optional(),
   MAIL_FROM: z.string().default("河北省编办信息报送网关 <gateway@hebbb.example>"),
   LIMIT_MESSAGE_BYTES: int(30 * 1024 * 1024),
   LIMIT_ATTACHMENT_BYTES: int(20 * 1024 * 1024),
@@ -80,7 +84,14 @@ const schema = z.object({
 export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = schema.safeParse(env);
+  const parsed = schema
+    .superRefine((v, ctx) => {
+      // A push the receiver cannot verify would let anyone post "published items" to it.
+      const urls = (v.WEBHOOK_URLS ?? "").split(/\s+/).filter(Boolean);
+      if (urls.length && (v.WEBHOOK_SECRET ?? "").length < 32) ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "WEBHOOK_URLS is set: WEBHOOK_SECRET must be at least 32 characters" });
+      for (const u of urls) if (!/^https?:\/\/[^\s/]+/.test(u)) ctx.addIssue({ code: "custom", path: ["WEBHOOK_URLS"], message: `not an http(s) URL: ${u}` });
+    })
+    .safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join("\n")}`);
@@ -125,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    webhook: { urls: (e.WEBHOOK_URLS ?? "").split(/\s+/).filter(Boolean), secret: e.WEBHOOK_SECRET ?? "" },
     ingestBatch: Math.max(1, e.INGEST_BATCH),
     commitThread: e.COMMIT_THREAD === "1",
     officerDeadline: e.OFFICER_DEADLINE,

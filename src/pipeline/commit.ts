@@ -148,6 +148,7 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
         fingerprint: p.fingerprint,
         faxHeader: p.faxHeader,
         docNumber: p.docNumber,
+        suggestions: p.suggestions,
       },
       now,
     );

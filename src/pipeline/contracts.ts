@@ -97,6 +97,8 @@ export type Prepared =
       faxHeader: string | null;
       /** 文号 of the document, when it has one. */
       docNumber: string | null;
+      /** Clean-up suggestions (compose/cleanup.ts) as JSON. */
+      suggestions: string;
       screenNote: string | null;
       /** Attachment 4, 信息员推荐表, read from the submission. */
       officer: OfficerRecommendation | null;

@@ -8,7 +8,8 @@ import { meaningfulChars } from "../extract/text.js";
 import { neutraliseFileName } from "../util/display-text.js";
 import { parseFaxMail } from "../extract/fax.js";
 import { identifyByEmail, identifyByFax } from "../identify/unit.js";
-import { prohibitedTerms, route } from "../route/router.js";
+import { prohibitedTerms, route, sensitiveTerms } from "../route/router.js";
+import { suggestCleanup } from "../compose/cleanup.js";
 import { screenClassified } from "../screen/classification.js";
 import { chooseTitle, documentDate, documentNumber, fingerprint, unwrapForward } from "../compose/draft-text.js";
 import { splitFaxHeaders } from "../compose/fax-header.js";
@@ -133,6 +134,7 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
     faxNumber: fax?.faxNumber ?? null,
     faxHeader: faxHeaders.length ? [...new Set(faxHeaders)].join("\n") : null,
     docNumber,
+    suggestions: JSON.stringify(suggestCleanup(title, body, sensitiveTerms(ref.rules, `${title}\n${body}`))),
     screenNote:
       [
         screenNote,

@@ -35,6 +35,7 @@ export async function loadReference(db: Db): Promise<Reference> {
         .map((r) => ({ divisionId: r.divisionId!, pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
       importanceRules: rules.filter((r) => r.kind === "importance").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex, weight: r.weight })),
       prohibitedRules: rules.filter((r) => r.kind === "prohibited").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex })),
+      sensitiveRules: rules.filter((r) => r.kind === "sensitive_term").map((r) => ({ pattern: r.pattern, isRegex: r.isRegex })),
       fallbackDivisionId: fallback,
     },
   };

@@ -94,6 +94,10 @@ interface DraftRow {
   body: string;
   originalTitle: string;
   originalBody: string;
+  faxHeader: string | null;
+  docNumber: string | null;
+  /** JSON: clean-up suggestions and their answers (review/suggestions.ts). */
+  suggestions: string;
 }
 
 interface RevisionRow {

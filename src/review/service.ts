@@ -8,6 +8,8 @@ import { GatewayError } from "../domain/errors.js";
 import { canSee, isInfoAdminOf, mayAct } from "../domain/permissions.js";
 import { canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
 import type { Actor } from "../domain/roles.js";
+import { publicationFields } from "../publish/publication.js";
+import { assertNoOpenPersonalData } from "./suggestions.js";
 import { LEADER_STAGES, ReviewStage } from "../domain/review-steps.js";
 
 type DraftRow = NonNullable<Awaited<ReturnType<Tx["draft"]["findUnique"]>>>;
@@ -229,6 +231,7 @@ export class ReviewService {
         }
       } else if (action === "publish") {
         await this.assertReviewed(tx, d);
+        await assertNoOpenPersonalData(tx, d);
         const last = await tx.publishedItem.findFirst({ where: { draftId: id }, orderBy: { version: "desc" } });
         const item = await tx.publishedItem.create({
           data: {
@@ -243,6 +246,7 @@ export class ReviewService {
             documentDate: d.documentDate,
             publishedBy: actor.displayName,
             publishedByUserId: actor.userId,
+            ...(await publicationFields(tx, d)),
           },
         });
         extra.publishedItemId = item.id;

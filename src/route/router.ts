@@ -12,6 +12,8 @@ export interface RuleSet {
   importanceRules: Array<{ pattern: string; isRegex: boolean; weight: number }>;
   /** Art. 10: content a person must look at before it can be published. */
   prohibitedRules: Array<{ pattern: string; isRegex: boolean }>;
+  /** 错敏词: error-prone or sensitive terms (outdated names of bodies, wrong forms) checked before 发布. */
+  sensitiveRules?: Array<{ pattern: string; isRegex: boolean }>;
   fallbackDivisionId: number | null; // 综合处: triage when nothing decides
 }
 
@@ -101,6 +103,11 @@ const explain = (hits: Hit[]) =>
 /** The prohibited patterns found in the item, for the flag and its reason. */
 export function prohibitedTerms(rules: RuleSet, text: string): string[] {
   return found(rules.prohibitedRules, text);
+}
+
+/** The 错敏词 found in the item: each must be changed or confirmed before it is published. */
+export function sensitiveTerms(rules: RuleSet, text: string): string[] {
+  return found(rules.sensitiveRules ?? [], text);
 }
 
 export function route(rules: RuleSet, title: string, body: string): RouteDecision {

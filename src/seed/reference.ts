@@ -24,6 +24,7 @@ interface RulesFile {
   divisionCues: Array<{ division: string; patterns: string[]; weight: number }>;
   importanceRules: Array<{ patterns: string[]; weight: number }>;
   prohibitedContent: { patterns: string[] };
+  sensitiveTerms?: { patterns: string[] };
 }
 
 const readJson = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(seedDir, name), "utf8")) as T;
@@ -85,6 +86,7 @@ export async function seedRules(db: Db): Promise<void> {
     }),
     ...rules.importanceRules.flatMap((r) => r.patterns.map((pattern) => ({ kind: "importance", pattern, weight: r.weight }))),
     ...rules.prohibitedContent.patterns.map((pattern) => ({ kind: "prohibited", pattern, weight: 1 })),
+    ...(rules.sensitiveTerms?.patterns ?? []).map((pattern) => ({ kind: "sensitive_term", pattern, weight: 1 })),
   ];
   await db.routingRule.createMany({ data });
 }

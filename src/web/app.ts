@@ -15,6 +15,7 @@ import { peopleRoutes } from "./routes/people.js";
 import { accountRoutes, signInRoutes } from "./routes/auth.js";
 import { draftRoutes } from "./routes/drafts.js";
 import { feedRoutes } from "./routes/feed.js";
+import { publishingRoutes } from "./routes/publishing.js";
 import { fileRoutes } from "./routes/files.js";
 import { queueRoutes } from "./routes/queue.js";
 import { statsRoutes } from "./routes/stats.js";
@@ -42,6 +43,7 @@ export function createWebApp(app: App) {
   web.use(accountRoutes(app));
   web.use(queueRoutes(app));
   web.use(draftRoutes(app));
+  web.use(publishingRoutes(app));
   web.use(fileRoutes(app));
   web.use(statsRoutes(app));
   web.use("/admin", peopleRoutes(app));

@@ -49,7 +49,7 @@ export function adminRoutes(app: App): Router {
   });
   r.post("/rules", async (req, res) => {
     const f = formOf(req);
-    const kind = f.choice("kind", "规则类型", ["column", "division", "importance"] as const, "column");
+    const kind = f.choice("kind", "规则类型", ["column", "division", "importance", "sensitive_term", "prohibited"] as const, "column");
     await admin.addRule(actorOf(req), { kind, columnId: f.id("columnId", "栏目"), divisionId: f.id("divisionId", "处室"), pattern: f.text("pattern", "关键词", { max: 200 }), isRegex: f.flag("isRegex", "正则表达式"), weight: f.integer("weight", "权重", { min: 1, max: 10, fallback: 1 }) }, req.ip);
     back(req, res, "/admin/rules", "规则已添加，立即生效");
   });

@@ -16,6 +16,7 @@ import { formOf, type FormReader } from "../form.js";
 /** The version the form was made from: optimistic locking against a colleague's change. */
 const versionOf = (f: FormReader): number => f.id("version", "版本号", { required: true })!;
 import { emailReplies } from "../../approvals/reply-records.js";
+import { publishingView } from "./publishing.js";
 
 export function draftRoutes(app: App): Router {
   const review = app.review;
@@ -45,6 +46,7 @@ export function draftRoutes(app: App): Router {
       canEdit: mayAct(actor, "edit", draft),
       canTriage: mayAct(actor, "triage", draft),
       choices: mayAct(actor, "triage", draft) ? app.read.choices() : null,
+      ...(await publishingView(app, actor, draft)),
     });
   });
 

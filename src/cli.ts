@@ -1,6 +1,8 @@
 // `gateway` command line. Each command is a thin shell over the services.
 import fs from "node:fs";
+import os from "node:os";
 import { Command } from "commander";
+import { SecondFactor } from "./accounts/second-factor.js";
 import { createApp } from "./app.js";
 import { anchorAudit } from "./audit/audit.js";
 import { verifyAudit } from "./audit/verify.js";
@@ -136,6 +138,26 @@ auditCmd
         console.error(`审计记录被篡改：${r.problem}${r.firstBadId ? `（第一处问题：#${r.firstBadId}）` : ""}；此前 ${r.count} 条核验无误`);
         process.exitCode = 1;
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+const accountCmd = program.command("account").description("accounts, on the host (for what the web screens do not allow)");
+accountCmd
+  .command("reset-2fa <username>")
+  .description("remove an account's second factor (a lost phone; for administrators this is the only way); it is set up again at the next sign-in")
+  .action(async (username: string) => {
+    const app = await createApp();
+    try {
+      const user = await app.db.user.findUnique({ where: { username } });
+      if (!user) {
+        console.error(`没有账号 ${username}`);
+        process.exitCode = 1;
+        return;
+      }
+      await new SecondFactor(app.db, app.config.dbFile).clear(user.id, { actor: `system:cli:${os.userInfo().username}` });
+      console.log(`已重置 ${username} 的双因素登录（已记入审计，其登录已全部退出）；下次登录时须重新设置`);
     } finally {
       await app.close();
     }

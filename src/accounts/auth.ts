@@ -11,6 +11,8 @@ import { audit } from "../audit/audit.js";
 import { GatewayError } from "../domain/errors.js";
 import { formatClock, formatDateTime } from "../domain/time.js";
 import { reserveAttempt, releaseAttempt, type Reservation } from "./throttle.js";
+import { requiresSecondFactor, type SecondFactor } from "./second-factor.js";
+import type { Grant } from "../domain/roles.js";
 
 // Spent on unknown users and locked accounts too, so timing does not tell them apart.
 const DUMMY_HASH = "$argon2id$v=19$m=65536,p=4,t=3$BHcGbOJQYfgUiAwiOKhjEQ$UkNrOtJ3y7LYCPw2BZDxUzsLrhhaCv/4ddvZFxPuPqQ";
@@ -25,6 +27,10 @@ export interface SignInResult {
   username: string;
   /** The password is one-time or older than PASSWORD_MAX_AGE_DAYS. */
   mustChangePassword: boolean;
+  /** The password was right; a code from the authenticator must follow (completeSecondFactor). */
+  secondFactor: boolean;
+  /** An administrator without a second factor: must set one up before anything else. */
+  mustEnrolSecondFactor: boolean;
 }
 
 const normaliseUsername = (u: string) => u.trim().toLowerCase().slice(0, 64);
@@ -101,10 +107,50 @@ export async function signIn(db: Db, config: Config, username: string, password:
 
   // The right password: this attempt was no failure after all.
   for (const r of held) await releaseAttempt(db, r);
+  const expired = user.mustChangePassword || now.getTime() - user.passwordChangedAt.getTime() > config.passwordMaxAgeDays * 86_400_000;
+  const grants = await db.roleGrant.findMany({ where: { userId: user.id } });
+  const base = { userId: user.id, username: user.username, mustChangePassword: expired, mustEnrolSecondFactor: requiresSecondFactor(grants as Grant[]) && !user.totpEnabledAt };
+  if (user.totpEnabledAt) {
+    // Half way: the account's count of failures stays until the code is right too, so that
+    // someone who has the password gets no more guesses at the code than at the password.
+    await log("auth.password_ok", { secondFactor: "pending" }, user);
+    return { ...base, secondFactor: true };
+  }
   await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now } });
     await audit(tx, { actor: `user:${user.username}`, action: "auth.login", entityType: "user", entityId: user.id, ip });
   });
+  return { ...base, secondFactor: false };
+}
+
+/**
+ * The second step of a sign-in whose password was right: a TOTP code or a recovery code, counted
+ * and limited like a password (the address, the account's lockout and hourly limit).
+ */
+export async function completeSecondFactor(db: Db, config: Config, factor: SecondFactor, userId: number, code: string, ip: string): Promise<SignInResult> {
+  const now = new Date();
+  const address = await reserveAttempt(db, `address:${ip || "unknown"}`, config.throttle.addressPerHour, now);
+  if (address.over) throw new GatewayError("THROTTLED", `登录尝试过于频繁，请于 ${formatClock(address.retryAt)}（北京时间）后再试`);
+  const user = await db.user.findUnique({ where: { id: userId }, include: { grants: true } });
+  if (!user || user.disabled || !user.totpEnabledAt) throw new GatewayError("BAD_CREDENTIALS", badCredentialsMessage(config));
+  const log = (action: string, detail: Record<string, unknown>) => db.$transaction((tx) => audit(tx, { actor: `user:${user.username}`, action, entityType: "user", entityId: user.id, ip, detail }));
+  const counted = await countOnAccount(db, user.id, config, now);
+  const hourly = counted ? await reserveAttempt(db, `account:${user.id}`, config.throttle.accountPerHour, now) : null;
+  if (!counted || !hourly || hourly.over) {
+    await log("auth.login_locked", { reason: counted ? "account_hourly_limit" : "locked", step: "second_factor" });
+    throw new GatewayError("BAD_CREDENTIALS", badCredentialsMessage(config));
+  }
+  const how = await factor.check(user.id, code);
+  if (!how) {
+    await log(counted.lockedUntil ? "auth.locked" : "auth.second_factor_failed", { failed: counted.failed });
+    throw new GatewayError("BAD_CREDENTIALS", "验证码不正确或已使用过：请输入验证器当前显示的 6 位数字，或一个未用过的恢复码");
+  }
+  for (const r of [address, hourly]) await releaseAttempt(db, r);
+  const left = how === "recovery" ? await db.recoveryCode.count({ where: { userId: user.id, usedAt: null } }) : undefined;
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now } });
+    await audit(tx, { actor: `user:${user.username}`, action: "auth.login", entityType: "user", entityId: user.id, ip, detail: { secondFactor: how, ...(left != null ? { recoveryCodesLeft: left } : {}) } });
+  });
   const expired = user.mustChangePassword || now.getTime() - user.passwordChangedAt.getTime() > config.passwordMaxAgeDays * 86_400_000;
-  return { userId: user.id, username: user.username, mustChangePassword: expired };
+  return { userId: user.id, username: user.username, mustChangePassword: expired, secondFactor: false, mustEnrolSecondFactor: false };
 }

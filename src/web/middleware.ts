@@ -80,6 +80,7 @@ export function requireSignIn(db: Db): RequestHandler {
     res.locals.actor = actor;
     res.locals.roles = [...new Set(actor.grants.map((g) => g.role))];
     if (req.session.mustChangePassword && req.path !== "/password" && req.path !== "/logout") return res.redirect("/password");
+    if (req.session.mustEnrolSecondFactor && !req.path.startsWith("/account/second-factor") && req.path !== "/logout" && req.path !== "/password") return res.redirect("/account/second-factor");
     next();
   };
 }

@@ -45,6 +45,8 @@ declare module "express-session" {
     flash?: string;
     /** Set at sign-in when the password is one-time or older than the configured maximum age. */
     mustChangePassword?: boolean;
+    /** Set at sign-in for an administrator without a second factor: nothing else until it is set up. */
+    mustEnrolSecondFactor?: boolean;
   }
 }
 

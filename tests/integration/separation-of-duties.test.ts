@@ -6,7 +6,7 @@ import { freshApp, submission, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
 import { Maildir } from "../../src/sources/maildir.js";
-import { Client, errorText } from "../support/http-client.js";
+import { Client, errorText, signInAdministrator } from "../support/http-client.js";
 
 const PASSWORD = "Demo-pass-2026";
 let t: TestEnv;
@@ -25,7 +25,13 @@ afterAll(async () => {
   await t?.app.close();
 });
 
+const administrators = new Map<string, Client>();
+/** Signed in as this user; an administrator once, with the second factor set up (codes are good once). */
 async function as(username: string): Promise<Client> {
+  if (["xitong", "anquan", "shenji"].includes(username)) {
+    if (!administrators.has(username)) administrators.set(username, await signInAdministrator(running.url, username, PASSWORD));
+    return administrators.get(username)!;
+  }
   const c = new Client(running.url);
   expect((await c.signIn(username, PASSWORD)).status).toBe(302);
   return c;

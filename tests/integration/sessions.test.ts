@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
-import { Client } from "../support/http-client.js";
+import { Client, signInAdministrator } from "../support/http-client.js";
 
 const PASSWORD = "Demo-pass-2026";
 let t: TestEnv;
@@ -83,7 +83,7 @@ describe("sessions", () => {
     const a = await signedIn("zhuxiaoyong");
     const b = await signedIn("zhuxiaoyong");
     const target = await t.app.db.user.findUniqueOrThrow({ where: { username: "zhuxiaoyong" } });
-    const sysadmin = await signedIn("xitong"); // the demo's 系统管理员
+    const sysadmin = await signInAdministrator(running.url, "xitong", PASSWORD); // the demo's 系统管理员
     const reset = await sysadmin.post(`/admin/users/${target.id}/reset`, { _csrf: await sysadmin.csrf("/admin/users") });
     expect(reset.headers.get("location")).toBe("/admin/users");
     for (const c of [a, b]) expect((await c.req("/queue")).headers.get("location")).toBe("/login");
@@ -106,8 +106,7 @@ describe("sessions", () => {
         expect((await c.signIn(`officer${id}`, PASSWORD)).status).toBe(302);
         clients.set(id, c);
       }
-      const sysadmin = new Client(r.url);
-      expect((await sysadmin.signIn("officer2", PASSWORD)).status).toBe(302);
+      const sysadmin = await signInAdministrator(r.url, "officer2", PASSWORD);
       const res = await sysadmin.post("/admin/users/1/disable", { disabled: "1", _csrf: await sysadmin.csrf("/admin/users") });
       expect(res.headers.get("location")).toBe("/admin/users");
       expect((await clients.get(1)!.req("/queue")).headers.get("location")).toBe("/login");

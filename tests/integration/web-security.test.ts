@@ -5,30 +5,10 @@ import { freshApp, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
 import { createApp } from "../../src/app.js";
+import { Client, enrolSecondFactor } from "../support/http-client.js";
 
 let t: TestEnv;
 let running: Running;
-
-class Client {
-  cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-  async req(path: string, init: RequestInit = {}) {
-    const res = await fetch(this.base + path, { ...init, redirect: "manual", headers: { ...(init.headers ?? {}), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const [k, v] = pair!.split("=");
-      this.cookies.set(k!, v!);
-    }
-    return res;
-  }
-  async csrf(path = "/login"): Promise<string> {
-    const html = await (await this.req(path)).text();
-    return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  }
-  post(path: string, form: Record<string, string>) {
-    return this.req(path, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } });
-  }
-}
 
 beforeAll(async () => {
   t = await freshApp({ PORT: "0", POLL_INTERVAL_MS: "600000", LOCKOUT_THRESHOLD: "3" });
@@ -113,7 +93,9 @@ describe("web security", () => {
       const change = await c.post("/password", { current: password, next: "short", confirm: "short", _csrf: await c.csrf("/password") });
       expect(await change.text()).toContain("至少 12 位");
       const changed = await c.post("/password", { current: password, next: "Neues-Passwort-2026", confirm: "Neues-Passwort-2026", _csrf: await c.csrf("/password") });
-      expect(changed.headers.get("location")).toBe("/queue");
+      expect(changed.headers.get("location")).toBe("/account/second-factor"); // an administrator sets up the second factor next
+      expect((await c.req("/admin/users")).headers.get("location")).toBe("/account/second-factor");
+      await enrolSecondFactor(c);
       expect((await c.req("/admin/users")).status).toBe(200);
       // Started again: nothing new is created while each role has its holder.
       const again: string[] = [];

@@ -41,3 +41,28 @@ export function errorText(html: string): string | null {
   const m = /<p class="error" role="alert">([\s\S]*?)<\/p>/.exec(html);
   return m ? m[1]!.trim() : null;
 }
+
+/**
+ * Sets up the second factor for a signed-in client, as a user with an authenticator app would:
+ * starts the setup, reads the secret shown beside the QR code, answers with the app's code.
+ * Returns the secret and the recovery codes shown once.
+ */
+export async function enrolSecondFactor(c: Client): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const { generateSync } = await import("otplib");
+  const page = await (await c.post("/account/second-factor/begin", { _csrf: await c.csrf("/account/second-factor") })).text();
+  const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(page)?.[1];
+  if (!secret) throw new Error("no TOTP secret on the setup page");
+  const done = await (await c.post("/account/second-factor/confirm", { code: generateSync({ secret }), _csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]! })).text();
+  const recoveryCodes = [...done.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+  if (recoveryCodes.length !== 10) throw new Error("no recovery codes after setting up the second factor");
+  return { secret, recoveryCodes };
+}
+
+/** Signs in an administrator the first time: password, then the forced setup of the second factor. */
+export async function signInAdministrator(base: string, username: string, password: string): Promise<Client> {
+  const c = new Client(base);
+  const res = await c.signIn(username, password);
+  if (res.headers.get("location") !== "/account/second-factor") throw new Error(`${username}: expected the second-factor setup, got ${res.status} ${res.headers.get("location")}`);
+  await enrolSecondFactor(c);
+  return c;
+}

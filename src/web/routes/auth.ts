@@ -1,26 +1,46 @@
-// Sign-in, sign-out and the password change that a one-time or expired password forces.
-import express, { type Request, type Router } from "express";
+// Sign-in (password, then the authenticator's code where the account has a second factor),
+// sign-out, the password change that a one-time or expired password forces, and setting up the
+// second factor, which administrators must do before anything else.
+import express, { type Request, type Response, type Router } from "express";
 import type { App } from "../../app.js";
-import { signIn } from "../../accounts/auth.js";
+import { completeSecondFactor, signIn, type SignInResult } from "../../accounts/auth.js";
 import { changePassword } from "../../accounts/credentials.js";
+import { SecondFactor } from "../../accounts/second-factor.js";
 import { invalidateActors } from "../../accounts/users.js";
 import { GatewayError } from "../../domain/errors.js";
 import { httpStatus } from "../errors.js";
 import { formOf } from "../form.js";
 import { actorOf } from "../middleware.js";
+import { cookieOf, sessionSecret, signValue, verifySignedValue } from "../security.js";
+
+/** Between the password and the code: a signed cookie, not a session (none is stored before sign-in). */
+const PENDING_COOKIE = "gw.2fa";
+const PENDING_MINUTES = 5;
 
 /** A new session id at sign-in (no fixation), then the user: only now is a session stored. */
-async function startSession(req: Request, userId: number, mustChangePassword: boolean): Promise<void> {
+async function startSession(req: Request, r: SignInResult): Promise<void> {
   await new Promise<void>((ok, fail) => req.session.regenerate((e) => (e ? fail(e) : ok())));
-  req.session.userId = userId;
+  req.session.userId = r.userId;
   req.session.signedInAt = Date.now();
-  req.session.mustChangePassword = mustChangePassword;
+  req.session.mustChangePassword = r.mustChangePassword;
+  req.session.mustEnrolSecondFactor = r.mustEnrolSecondFactor;
 }
 
-/** Before the signed-in check: the sign-in page itself. */
+const landing = (r: SignInResult) => (r.mustChangePassword ? "/password" : r.mustEnrolSecondFactor ? "/account/second-factor" : "/");
+
+/** Before the signed-in check: the sign-in pages themselves. */
 export function signInRoutes(app: App): Router {
   const { db, config } = app;
+  const secret = sessionSecret(config.dataDir);
+  const secure = config.publicBaseUrl.startsWith("https:");
+  const factor = new SecondFactor(db, config.dbFile);
+  const pendingUser = (req: Request): number | null => {
+    const v = verifySignedValue(secret, "second-factor", cookieOf(req, PENDING_COOKIE));
+    return v && /^\d+$/.test(v) ? Number(v) : null;
+  };
+  const clearPending = (res: Response) => res.clearCookie(PENDING_COOKIE, { httpOnly: true, sameSite: "strict", secure, path: "/" });
   const r = express.Router();
+
   r.get("/login", (_req, res) => res.render("login.njk", {}));
   r.post("/login", async (req, res) => {
     const form = formOf(req);
@@ -29,11 +49,32 @@ export function signInRoutes(app: App): Router {
       username = form.text("username", "用户名", { max: 64 });
       const password = form.text("password", "密码", { max: 256 });
       const result = await signIn(db, config, username, password, req.ip ?? "");
-      await startSession(req, result.userId, result.mustChangePassword);
-      res.redirect(result.mustChangePassword ? "/password" : "/");
+      if (result.secondFactor) {
+        const until = new Date(Date.now() + PENDING_MINUTES * 60_000);
+        res.cookie(PENDING_COOKIE, signValue(secret, "second-factor", String(result.userId), until), { httpOnly: true, sameSite: "strict", secure, path: "/", expires: until });
+        return res.redirect("/login/code");
+      }
+      await startSession(req, result);
+      res.redirect(landing(result));
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       res.status(httpStatus[err.code]).render("login.njk", { error: err.message, username });
+    }
+  });
+
+  r.get("/login/code", (req, res) => (pendingUser(req) ? res.render("login-code.njk", { minutes: PENDING_MINUTES }) : res.redirect("/login")));
+  r.post("/login/code", async (req, res) => {
+    const userId = pendingUser(req);
+    if (!userId) return res.redirect("/login");
+    try {
+      const code = formOf(req).text("code", "验证码", { max: 20, required: true });
+      const result = await completeSecondFactor(db, config, factor, userId, code, req.ip ?? "");
+      clearPending(res);
+      await startSession(req, result);
+      res.redirect(landing(result));
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      res.status(httpStatus[err.code]).render("login-code.njk", { error: err.message, minutes: PENDING_MINUTES });
     }
   });
   return r;
@@ -41,6 +82,7 @@ export function signInRoutes(app: App): Router {
 
 /** After the signed-in check. */
 export function accountRoutes(app: App): Router {
+  const factor = new SecondFactor(app.db, app.config.dbFile);
   const r = express.Router();
   r.post("/logout", (req, res) => req.session.destroy(() => res.redirect("/login")));
   r.get("/password", (_req, res) => res.render("password.njk", {}));
@@ -55,10 +97,36 @@ export function accountRoutes(app: App): Router {
       invalidateActors();
       req.session.mustChangePassword = false;
       req.session.flash = "密码已修改，您在其他地方的登录已全部退出";
-      res.redirect("/queue");
+      res.redirect(req.session.mustEnrolSecondFactor ? "/account/second-factor" : "/queue");
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       res.status(httpStatus[err.code]).render("password.njk", { error: err.message });
+    }
+  });
+
+  // 双因素登录: status, set up (QR code + first code), recovery codes shown once, turn off (not administrators).
+  const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    res.status(status).render("account-second-factor.njk", { status: await factor.status(actorOf(req).userId), forced: !!req.session.mustEnrolSecondFactor, ...extra });
+  r.get("/account/second-factor", (req, res) => page(req, res));
+  r.post("/account/second-factor/begin", async (req, res) => page(req, res, { enrolment: await factor.begin(actorOf(req).userId) }));
+  r.post("/account/second-factor/confirm", async (req, res) => {
+    try {
+      const codes = await factor.confirm(actorOf(req).userId, formOf(req).text("code", "验证码", { max: 20, required: true }), req.ip);
+      req.session.mustEnrolSecondFactor = false;
+      await page(req, res, { recoveryCodes: codes });
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      await page(req, res, { error: err.message }, httpStatus[err.code]);
+    }
+  });
+  r.post("/account/second-factor/disable", async (req, res) => {
+    try {
+      await factor.disable(actorOf(req).userId, formOf(req).text("code", "验证码", { max: 20, required: true }), req.ip);
+      req.session.flash = "已关闭双因素登录";
+      res.redirect("/account/second-factor");
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      await page(req, res, { error: err.message }, httpStatus[err.code]);
     }
   });
   return r;

@@ -5,18 +5,17 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { App } from "../../app.js";
 import { AccountAdministration, grantFromValue, LEADER_RANKS } from "../../accounts/administration.js";
 import { AccountReads } from "../../accounts/reads.js";
+import { requiresSecondFactor, SecondFactor } from "../../accounts/second-factor.js";
 import { invalidateActors } from "../../accounts/users.js";
 import { anchorAudit, audit } from "../../audit/audit.js";
 import { auditEvents } from "../../audit/reads.js";
 import { verifyAudit } from "../../audit/verify.js";
 import { GatewayError } from "../../domain/errors.js";
-import { hasRole, Role, roleDuty, roleLabel, type Role as RoleName } from "../../domain/roles.js";
+import { hasRole, Role, roleDuty, roleLabel, type Grant, type Role as RoleName } from "../../domain/roles.js";
 import { formOf } from "../form.js";
 import { actorOf } from "../middleware.js";
 import { dateParam, int } from "../params.js";
 
-const only = (role: RoleName) => (req: Request, _res: Response, next: NextFunction) =>
-  next(hasRole(actorOf(req), role) ? undefined : new GatewayError("FORBIDDEN", `仅${roleLabel[role]}可使用此页面`));
 
 export function peopleRoutes(app: App): Router {
   const { db } = app;
@@ -26,6 +25,16 @@ export function peopleRoutes(app: App): Router {
     app.read.invalidateChoices();
     invalidateActors();
   });
+  const factor = new SecondFactor(db, app.config.dbFile);
+  /** The role, and (administrators must) a second factor: a role granted since sign-in is caught here. */
+  const only = (role: RoleName) => async (req: Request, res: Response, next: NextFunction) => {
+    if (!hasRole(actorOf(req), role)) return next(new GatewayError("FORBIDDEN", `仅${roleLabel[role]}可使用此页面`));
+    if (!(await factor.status(actorOf(req).userId)).enabled) {
+      req.session.mustEnrolSecondFactor = true;
+      return res.redirect("/account/second-factor");
+    }
+    next();
+  };
   const r = express.Router();
   const back = (req: Request, res: Response, to: string, flash: string) => {
     req.session.flash = flash;
@@ -53,6 +62,16 @@ export function peopleRoutes(app: App): Router {
     const disabled = formOf(req).choice("disabled", "停用", ["0", "1"] as const) === "1";
     await admin.setDisabled(actorOf(req), idParam(req), disabled, req.ip);
     back(req, res, "/admin/users", disabled ? "账号已停用，其登录已全部退出" : "账号已启用");
+  });
+  r.post("/users/:id/second-factor/reset", system, async (req, res) => {
+    const id = idParam(req);
+    const target = await db.user.findUnique({ where: { id }, include: { grants: true } });
+    if (!target) throw new GatewayError("NOT_FOUND", "账号不存在");
+    // An administrator's second factor is reset on the host only (gateway account reset-2fa): from
+    // the web, one administrator could otherwise take over another's account with a password reset.
+    if (requiresSecondFactor(target.grants as Grant[])) throw new GatewayError("FORBIDDEN", "管理员账号的双因素登录只能在服务器上用 gateway account reset-2fa 重置");
+    await factor.clear(id, { actor: `user:${actorOf(req).username}`, ip: req.ip });
+    back(req, res, "/admin/users", `已重置 ${target.username} 的双因素登录，其登录已全部退出`);
   });
   r.post("/users/:id/unlock", system, async (req, res) => {
     await admin.unlock(actorOf(req), idParam(req), req.ip);

@@ -6,6 +6,8 @@
 // kept: the message is stored, the reply is listed under 运行状态, and nothing else happens.
 import type { Tx } from "../db/client.js";
 import type { AuditInput } from "../audit/audit.js";
+import { splitReply } from "./reply-text.js";
+import { redactTokens } from "./tokens.js";
 
 /** Subject marks of our notices (never on an approval request, whose mark is 【待审核】 with a token). */
 export const NOTICE_MARKS: Record<string, string> = {
@@ -46,19 +48,23 @@ export interface NoticeReply {
 }
 
 /** Records a reply to one of our notices: which notice, about which draft, from whom. */
-export async function recordNoticeReply(tx: Tx, msg: { fromAddress: string | null; subject: string; date: Date | null }, intakeId: number, thread: string[]): Promise<NoticeReply> {
+export async function recordNoticeReply(tx: Tx, msg: { fromAddress: string | null; subject: string; date: Date | null; text: string }, intakeId: number, thread: string[]): Promise<NoticeReply> {
   const notice = thread.length ? await tx.outboundMail.findFirst({ where: { messageId: { in: thread } }, orderBy: { id: "desc" } }) : null;
   const label = (notice && (noticeMark(notice.subject) ?? kindLabel[notice.kind])) ?? noticeMark(msg.subject) ?? "网关通知";
   const how = notice ? "邮件头表明是对该通知的回复" : "主题带有网关通知的标记";
+  // What the unit wrote above the quoted notice: shown on the draft page, so the division sees a
+  // reply to its 退回 notice (perhaps a corrected version to be sent in again) without reading the raw mail.
+  const ownText = redactTokens(splitReply(msg.text).own).slice(0, 2000);
   return {
     reason: `对网关${label}的回复（${how}）：不作为报送，也不作为审批，已保存备查`,
     audit: [
       {
         actor: `email:${msg.fromAddress ?? "（无）"}`,
         action: "notice.reply",
-        entityType: "intake",
-        entityId: intakeId,
-        detail: { intakeId, notice: label, noticeMessageId: notice?.messageId ?? null, noticeTo: notice?.toAddress ?? null, draftId: notice?.draftId ?? null, subject: msg.subject.slice(0, 200), sentAt: msg.date?.toISOString() ?? null, how },
+        // Filed under the draft the notice was about, when the thread names it (the draft page lists it).
+        entityType: notice?.draftId ? "draft" : "intake",
+        entityId: notice?.draftId ?? intakeId,
+        detail: { intakeId, notice: label, noticeMessageId: notice?.messageId ?? null, noticeTo: notice?.toAddress ?? null, draftId: notice?.draftId ?? null, subject: msg.subject.slice(0, 200), ownText, sentAt: msg.date?.toISOString() ?? null, how },
       },
     ],
   };

@@ -56,9 +56,9 @@ export interface EmailReplyView {
   sentAt: string | null;
 }
 
-const OUTCOME: Record<string, string> = { "approval.decided": "", "approval.comment": "意见", "approval.refused": "未生效" };
+const OUTCOME: Record<string, string> = { "approval.decided": "", "approval.comment": "意见", "approval.refused": "未生效", "notice.reply": "单位回复通知" };
 
-/** Every e-mailed reply about a draft, oldest first, from the audit trail. */
+/** Every e-mailed reply about a draft (approvers' and units' replies to notices), oldest first, from the audit trail. */
 export async function emailReplies(db: Db, draftId: number): Promise<EmailReplyView[]> {
   const rows = await db.auditEvent.findMany({ where: { entityType: "draft", entityId: String(draftId), action: { in: Object.keys(OUTCOME) } }, orderBy: { id: "asc" } });
   return rows.map((r) => {
@@ -69,7 +69,9 @@ export async function emailReplies(db: Db, draftId: number): Promise<EmailReplyV
         ? `按审批用语识别为“${d.decision}”，已记入审批表${d.authenticity ? `；${d.authenticity}` : ""}`
         : r.action === "approval.comment"
           ? `作为意见记录，未作决定：${d.why ?? ""}`
-          : `未据此作出任何决定：${d.reason ?? ""}`;
+          : r.action === "notice.reply"
+            ? `对${d.notice ?? "网关通知"}的回复：不作为报送，也不作为审批；如是修改稿，请单位重新报送`
+            : `未据此作出任何决定：${d.reason ?? ""}`;
     return { at: r.at, from: r.actor.replace(/^email:/, ""), approver: d.approver ?? null, stage: d.stage ?? null, outcome, ownText: d.ownText ?? null, made, sentAt: d.sentAt ?? null };
   });
 }
@@ -78,7 +80,7 @@ export async function emailReplies(db: Db, draftId: number): Promise<EmailReplyV
 export async function noticeReplies(db: Db, take = 50) {
   const rows = await db.auditEvent.findMany({ where: { action: "notice.reply" }, orderBy: { id: "desc" }, take });
   return rows.map((r) => {
-    const d = JSON.parse(r.detail) as { intakeId: number; notice: string; draftId: number | null; subject: string; how: string };
-    return { at: r.at, from: r.actor.replace(/^email:/, ""), intakeId: d.intakeId, notice: d.notice, draftId: d.draftId, subject: d.subject, how: d.how };
+    const d = JSON.parse(r.detail) as { intakeId: number; notice: string; draftId: number | null; subject: string; how: string; ownText?: string };
+    return { at: r.at, from: r.actor.replace(/^email:/, ""), intakeId: d.intakeId, notice: d.notice, draftId: d.draftId, subject: d.subject, how: d.how, ownText: d.ownText ?? null };
   });
 }

@@ -60,7 +60,7 @@ describe("approvals on the screen", () => {
     await page.goto(`${running.url}/queue`);
     await expect(page.locator("tr", { hasText: "正定县事业单位分类改革（邮件意见）" }).textContent()).resolves.toContain("邮件意见");
     await page.goto(`${running.url}/drafts/${draftId}`);
-    const section = page.locator("section", { hasText: "邮件审批回复" });
+    const section = page.locator("section", { hasText: "邮件回复（审批与通知）" });
     const text = (await section.textContent())!;
     expect(text).toContain("张才彦（处长审核）");
     expect(text).toContain("zhangcaiyan@hebbb.example");
@@ -88,6 +88,7 @@ describe("approvals on the screen", () => {
     expect(replies).toContain("zdbb@zd-gov.example");
     expect(replies).toContain("回执");
     expect(replies).toContain(`#${draftId}`);
+    expect(replies).toContain("收到，谢谢");
     await page.context().close();
   });
 

@@ -13,6 +13,7 @@ import { flushOutbox } from "../../src/notify/outbox.js";
 import { Maildir } from "../../src/sources/maildir.js";
 import { emailReplies, noticeReplies } from "../../src/approvals/reply-records.js";
 import { queueReceipts } from "../../src/approvals/requests.js";
+import { composeReply } from "../../src/demo/reply.js";
 import * as shapes from "../../fixtures/replies/tools/shapes.js";
 
 const HEAD = "zhangcaiyan@hebbb.example";
@@ -240,6 +241,13 @@ describe("replies that were missed now decide", () => {
     expect(news.subject).toContain("张才彦同意");
   });
 
+  it("the demo's `gateway reply` answers the development outbox's request as a mail client would", async () => {
+    const { draftId } = await awaitingHead();
+    const row = await t.app.db.outboundMail.findFirstOrThrow({ where: { kind: "approval_request", draftId } });
+    await ingest(await composeReply(fs.readFileSync(row.emlPath!), "同意"));
+    expect(await status(draftId)).toBe("approved");
+  });
+
   it("不同意见请告知 is not a refusal: it is a comment", async () => {
     const { draftId, request } = await awaitingHead();
     await ingest(answer(shapes.coremail, request, ["不同意见请告知"]));
@@ -282,6 +290,10 @@ describe("replies to the gateway's own notices", () => {
     expect(kept.rawPath).toBeTruthy();
     const listed = (await noticeReplies(t.app.db))[0]!;
     expect(listed).toMatchObject({ intakeId: r.intakeId, from: "zdbb@zd-gov.example", how: threaded ? "邮件头表明是对该通知的回复" : "主题带有网关通知的标记" });
-    if (threaded) expect(listed.draftId).toBe(draftId);
+    expect(listed.ownText).toBe(kind === "receipt" ? "收到" : "同意");
+    if (threaded) {
+      expect(listed.draftId).toBe(draftId);
+      expect((await emailReplies(t.app.db, draftId)).at(-1)).toMatchObject({ outcome: "单位回复通知", from: "zdbb@zd-gov.example", ownText: "收到" });
+    }
   });
 });

@@ -13,6 +13,7 @@ import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import type { Limits } from "../config/index.js";
 import { errorMessage } from "../domain/errors.js";
 import { closePdf, openPdf } from "./pdf.js";
+import { recognizeUpright, turnDisplay } from "./orientation.js";
 import { partKind, type PageText, type PartExtraction } from "./documents.js";
 import { meaningfulChars } from "./text.js";
 import type { MimePart } from "./mime.js";
@@ -25,6 +26,8 @@ export interface OcrPage extends PageText {
   error: string | null;
   /** Skew that was measured and corrected, in degrees (0 when none was applied). */
   skewDegrees: number;
+  /** Degrees the page was turned to be read (an upside-down or sideways page); 0 or absent when upright. */
+  rotation?: number;
 }
 
 export interface OcrExtraction extends PartExtraction {
@@ -541,11 +544,13 @@ async function ocrPages(jobs: PageJob[], limits: Limits, engine: OcrEngine, opts
     if (left <= 0) return { page: blank(`超过整份文档 OCR 时限（${opts.documentSeconds} 秒），本页未识别`, prepared.skewDegrees), image: prepared.display };
     const pageMs = limits.ocrPageSeconds * 1000;
     try {
-      const r = await engine.recognize(prepared.png, { timeoutMs: Math.min(pageMs, left), dpi: prepared.dpi });
+      // Upside-down or sideways pages are read turned (extract/orientation.ts); each try has the page's time.
+      const upright = await recognizeUpright(prepared.png, (png) => engine.recognize(png, { timeoutMs: Math.min(pageMs, Math.max(1, budgetMs - (Date.now() - started))), dpi: prepared.dpi }));
+      const r = upright.result;
       const text = tidyText(normaliseCjkSpacing(r.text));
       return {
-        page: { pageNo: job.pageNo, method: "ocr", text, confidence: Math.round(r.confidence * 10) / 10, error: null, skewDegrees: prepared.skewDegrees },
-        image: prepared.display,
+        page: { pageNo: job.pageNo, method: "ocr", text, confidence: Math.round(r.confidence * 10) / 10, error: null, skewDegrees: prepared.skewDegrees, rotation: upright.rotation },
+        image: await turnDisplay(prepared.display, upright.rotation),
       };
     } catch (err) {
       if (err instanceof OcrTimeoutError) {

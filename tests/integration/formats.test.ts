@@ -98,6 +98,17 @@ describe("formats: every fixture as the officer sees it", () => {
     expect(page.text).toContain("四百八十名");
   });
 
+  it("reads an upside-down fax page turned, and keeps both pages' header lines as metadata", async () => {
+    const d = await draftOf("16-fax-weixian-upside-down.eml");
+    const tif = d.intakes[0]!.attachments.find((a) => a.filename === "fax000000240.tif")!;
+    const pages = await t.app.db.documentPage.findMany({ where: { attachmentId: tif.id }, orderBy: { pageNo: "asc" } });
+    expect(pages).toHaveLength(2);
+    expect(pages[1]!.confidence).toBeGreaterThanOrEqual(70);
+    expect(pages[1]!.text.replace(/\s+/g, "")).toContain("特此报告");
+    // The 1.5° skew of page 1 is corrected as before; its header line is metadata.
+    expect(d.faxHeader!.split("\n").filter((l) => /FROM/.test(l))).toHaveLength(2);
+  });
+
   it("keeps hidden sheets out of the body", async () => {
     const d = await draftOf("04-cangzhou-et-xlsx.eml");
     expect(d.body).not.toContain("内部核对用");

@@ -188,3 +188,38 @@ describe("audit trail against someone with the database file", () => {
     expect(await verifyAudit(app.db, app.auditFiles)).toMatchObject({ ok: false, firstBadId: 6 });
   });
 });
+
+describe("the audit administrator's screen", () => {
+  it("verifies the trail from the web, anchoring the head; after tampering it names the row", async () => {
+    const { serve } = await import("../../src/serve.js");
+    const { seedDemoUsers } = await import("../../src/accounts/users.js");
+    const { signInAdministrator } = await import("../support/http-client.js");
+    const dir = tempDir();
+    const { app } = await appIn(dir);
+    await seedDemoUsers(app.db, "Demo-pass-2026");
+    const running = await serve(app, () => undefined);
+    try {
+      const anchors = () => fs.readFileSync(app.config.audit.anchorFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reason: string; lastId: number });
+      expect(anchors().map((a) => a.reason)).toEqual(["keyed", "start"]); // at start, beside the keyed one
+      const auditor = await signInAdministrator(running.url, "shenji", "Demo-pass-2026");
+      const list = await (await auditor.req("/admin/audit?action=user.")).text();
+      expect(list).toContain("user.seed_demo");
+      const ok = await auditor.post("/admin/audit/verify", { _csrf: await auditor.csrf("/admin/audit") });
+      expect(ok.headers.get("location")).toBe("/admin/audit");
+      expect(await (await auditor.req("/admin/audit")).text()).toMatch(/核验通过：共 \d+ 条记录完整/);
+      expect(anchors().at(-1)!.reason).toBe("verify");
+
+      tamper(app.config.dbFile, (db) => db.prepare(`UPDATE AuditEvent SET actor = 'user:nobody' WHERE id = 3`).run());
+      await auditor.post("/admin/audit/verify", { _csrf: await auditor.csrf("/admin/audit") });
+      const page = await (await auditor.req("/admin/audit")).text();
+      expect(page).toContain("核验未通过：审计记录 #3 的内容与哈希不符");
+      // Nobody else may read the trail or verify it.
+      const other = await signInAdministrator(running.url, "xitong", "Demo-pass-2026");
+      expect((await other.req("/admin/audit")).status).toBe(403);
+      expect((await other.post("/admin/audit/verify", { _csrf: await other.csrf("/admin/users") })).status).toBe(403);
+    } finally {
+      await running.stop();
+    }
+    expect(JSON.parse(fs.readFileSync(app.config.audit.anchorFile, "utf8").trim().split("\n").at(-1)!).reason).toBe("stop");
+  });
+});

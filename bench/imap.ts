@@ -13,7 +13,7 @@ import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { simpleParser } from "mailparser";
 import { createApp } from "../src/app.js";
-import { ImapIntake } from "../src/pipeline/imap-intake.js";
+import { ImapIntake } from "../src/sources/imap/intake.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
 import { serve } from "../src/serve.js";
 import { Dovecot } from "../tests/support/dovecot.js";

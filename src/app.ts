@@ -3,7 +3,7 @@ import { loadConfig, type Config } from "./config/index.js";
 import { openDb, type Db } from "./db/client.js";
 import { Pipeline } from "./pipeline/ingest.js";
 import { IngestWriter } from "./db/ingest-writer.js";
-import { MaildirIntake } from "./pipeline/maildir-intake.js";
+import { MaildirIntake } from "./sources/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
 import { createOcrEngine } from "./extract/ocr.js";

@@ -14,7 +14,8 @@ import { deliverReply } from "./demo/reply.js";
 import { loadConfig } from "./config/index.js";
 import { serve } from "./serve.js";
 import type { IngestResult } from "./pipeline/contracts.js";
-import { ImapIntake, redactUrl } from "./pipeline/imap-intake.js";
+import { ImapIntake } from "./sources/imap/intake.js";
+import { redactUrl } from "./sources/imap/account.js";
 
 async function serveUntilSignal(app: Awaited<ReturnType<typeof createApp>>) {
   const running = await serve(app);

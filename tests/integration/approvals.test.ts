@@ -10,7 +10,7 @@ import { startSmtpCapture, type CapturedMail } from "../support/smtp-capture.js"
 import { loadActor, seedDemoUsers } from "../../src/accounts/users.js";
 import { flushOutbox } from "../../src/notify/outbox.js";
 import { Dovecot } from "../support/dovecot.js";
-import { ImapIntake } from "../../src/pipeline/imap-intake.js";
+import { ImapIntake } from "../../src/sources/imap/intake.js";
 import type { Actor } from "../../src/domain/roles.js";
 import * as shapes from "../../fixtures/replies/tools/shapes.js";
 

@@ -13,7 +13,7 @@ import { freshApp, gatewayCli, jsonLines, submission, tempDir, type IngestLine, 
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
 import { ImapQuirksProxy } from "../support/imap-quirks-proxy.js";
 import { ImapFlow } from "imapflow";
-import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
+import { ImapIntake, type ImapIntakeHooks } from "../../src/sources/imap/intake.js";
 import { serve } from "../../src/serve.js";
 
 const PROCESSED = "Gateway.Processed";

@@ -10,8 +10,10 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixturesDir, freshApp, gatewayCli, jsonLines, spawnGateway, submission, type TestEnv, type IngestLine } from "../helpers.js";
 import { Dovecot, type DovecotUser } from "../support/dovecot.js";
-import { ImapIntake, type ImapIntakeHooks } from "../../src/pipeline/imap-intake.js";
-import { certificateHint, parseImapUrl, redactUrl, throttleDelayMs, uidSet } from "../../src/sources/imap.js";
+import { ImapIntake, type ImapIntakeHooks } from "../../src/sources/imap/intake.js";
+import { parseImapUrl, redactUrl } from "../../src/sources/imap/account.js";
+import { uidSet } from "../../src/sources/imap/connection.js";
+import { certificateHint, throttleDelayMs } from "../../src/sources/imap/errors.js";
 import type { IngestResult } from "../../src/pipeline/contracts.js";
 import { serve } from "../../src/serve.js";
 

@@ -1,12 +1,15 @@
 // Drives the pipeline over a Maildir: which files are due, in batches, and the acknowledgement
-// of each after its commit.
+// of each after its commit (moved to cur/ with the S flag; failed ones to cur/ unseen;
+// quarantined ones removed). maildir.ts knows the files; plan.ts decides which are due.
 import type { Db } from "../db/client.js";
-import { Maildir, type MaildirItem } from "../sources/maildir.js";
-import type { Ack, IngestedBatch, IngestResult, SourceMessage } from "./contracts.js";
-import type { Pipeline } from "./ingest.js";
-import { dueAction } from "../ledger/status.js";
+import { errorMessage } from "../domain/errors.js";
+import type { Ack, IngestedBatch, IngestResult, SourceMessage } from "../pipeline/contracts.js";
+import type { Pipeline } from "../pipeline/ingest.js";
+import type { IntakeSource, PassReport } from "./contract.js";
+import { Maildir, type MaildirItem } from "./maildir.js";
+import { dueMaildirFiles } from "./plan.js";
 
-export class MaildirIntake {
+export class MaildirIntake implements IntakeSource {
   private reconciled = false;
   private mailboxId: number | null = null;
   readonly maildir: Maildir;
@@ -21,33 +24,36 @@ export class MaildirIntake {
     pipeline.warm();
   }
 
+  get name(): string {
+    return `maildir:${this.maildir.root}`;
+  }
+
   async mailbox(): Promise<number> {
     if (this.mailboxId != null) return this.mailboxId;
-    const name = `maildir:${this.maildir.root}`;
+    const name = this.name;
     const row = await this.db.mailbox.upsert({ where: { name }, create: { name, kind: "maildir", connected: true }, update: {} });
     return (this.mailboxId = row.id);
   }
 
   /**
-   * Files that need work: every unseen file whose ledger row is not final, and — on the first
-   * run of this process — every seen file the ledger does not know (a commit lost to a power cut).
+   * Files that need work (plan.ts): on the first pass of this process every file, so that a seen
+   * file the ledger does not know (a commit lost to a power cut) is read again; then the unseen ones.
    */
   private due(mailboxId: number): MaildirItem[] {
     const all = this.maildir.list();
     const candidates = this.reconciled ? all.filter((i) => !i.seen) : all;
-    const final = this.pipeline.ledgerStatus(mailboxId, candidates.map((c) => c.sourceKey));
+    const due = dueMaildirFiles(candidates, this.pipeline.ledgerStatus(mailboxId, candidates.map((c) => c.sourceKey)));
     this.reconciled = true;
-    return candidates.filter((c) => {
-      const due = dueAction(final.get(c.sourceKey));
-      if (due.kind === "read") return true; // new, or interrupted mid-way
-      if (due.kind === "wait") return false; // parked in the OCR lane: left unacknowledged
-      if (due.ack === "failed") return c.dir === "new"; // decided, only the move to cur/ is left
-      return !c.seen; // done/quarantined but not acknowledged yet
-    });
+    return due;
   }
 
   /** One pass over the Maildir. `onResult` sees each decided message as soon as it is committed. */
   async runOnce(onResult?: (r: IngestResult) => void): Promise<IngestResult[]> {
+    return (await this.passFiles(onResult)).results;
+  }
+
+  private async passFiles(onResult?: (r: IngestResult) => void): Promise<{ results: IngestResult[]; moved: number }> {
+    let moved = 0;
     const mailboxId = await this.mailbox();
     this.maildir.ensure();
     const due = this.due(mailboxId);
@@ -73,10 +79,25 @@ export class MaildirIntake {
       for (const r of results) onResult?.(r);
       // Acknowledged only now: the batch is committed.
       for (const { msg, ack } of acks) this.acknowledge((msg as SourceMessage & { item: MaildirItem }).item, ack);
+      moved += acks.length;
       all.push(...results);
     });
     await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });
-    return all;
+    return { results: all, moved };
+  }
+
+  /** The source contract's pass: runOnce, with a failure as a report (what was committed stays committed). */
+  async pass(onResult?: (r: IngestResult) => void): Promise<PassReport> {
+    const results: IngestResult[] = [];
+    try {
+      const r = await this.passFiles((x) => {
+        results.push(x);
+        onResult?.(x);
+      });
+      return { ok: true, results, moved: r.moved };
+    } catch (err) {
+      return { ok: false, reason: "error", error: errorMessage(err), results };
+    }
   }
 
   private acknowledge(item: MaildirItem, ack: Ack): void {

@@ -1,132 +1,17 @@
 // IMAP source (imapflow): one connection to one account, watching one folder. It knows the
 // protocol, not the ledger: connect (TLS, password or XOAUTH2, IMAP ID after login), make the
 // gateway's folders, list the folder by UID, read sizes and sources in UID batches, move by UID.
-// src/pipeline/imap-intake.ts decides what to read and when a message may be moved.
+// sources/imap/intake.ts decides what to read and when a message may be moved.
 //
 // Rules kept here, because breaking them loses or doubles mail:
 // - no IMAP command inside a FETCH iteration: every fetch is collected into an array first
 //   (imapflow deadlocks otherwise, and a half-read batch must never reach the pipeline);
 // - a failed SEARCH is an error, never an empty folder;
 // - a MOVE is refused unless the folder still has the UIDVALIDITY the UIDs were read under.
-import fs from "node:fs";
-import path from "node:path";
 import { ImapFlow, type FetchMessageObject, type ImapFlowError, type Logger } from "imapflow";
-import { errorMessage } from "../domain/errors.js";
-
-export interface ImapAccount {
-  host: string;
-  port: number;
-  /** Implicit TLS (imaps://). */
-  secure: boolean;
-  /** imap:// only: true = STARTTLS required, false = never, undefined = when offered. */
-  starttls: boolean | undefined;
-  /** Accept a certificate that does not verify (self-signed servers in closed networks). */
-  insecureTls: boolean;
-  user: string;
-  pass: string | null;
-  /** OAuth2 access token (Exchange Online, …) instead of a password. */
-  accessToken: string | null;
-  /**
-   * A file holding the current OAuth2 access token, read at every connect: tokens expire within
-   * about an hour, and whatever refreshes them (a cron job, a sidecar) rewrites this file.
-   */
-  tokenFile: string | null;
-  /** The folder the gateway takes submissions from. */
-  folder: string;
-}
-
-export type ParsedImapUrl = { ok: true; account: ImapAccount } | { ok: false; error: string };
-
-/**
- * imap://user:pass@host:port/INBOX, imaps://…; `?auth=xoauth2` takes the password part as an
- * OAuth2 access token, or `?auth=xoauth2&token_file=/path` reads it from a file at every connect; `?starttls=required|never`; `?tls=insecure` skips certificate checks.
- * User, password and folder are percent-decoded (a folder like 报送 is written %E6%8A%A5%E9%80%81).
- */
-export function parseImapUrl(url: string): ParsedImapUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return { ok: false, error: `IMAP 地址格式错误：${redactUrl(url)}` };
-  }
-  const secure = u.protocol === "imaps:";
-  if (!secure && u.protocol !== "imap:") return { ok: false, error: `IMAP 地址须以 imap:// 或 imaps:// 开头：${redactUrl(url)}` };
-  if (!u.hostname) return { ok: false, error: "IMAP 地址缺少服务器名" };
-  if (!u.username) return { ok: false, error: "IMAP 地址缺少用户名" };
-  const secret = u.password ? decodeURIComponent(u.password) : null;
-  const oauth = (u.searchParams.get("auth") ?? "").toLowerCase() === "xoauth2";
-  // Read from the raw query and percent-decoded only: URLSearchParams would turn a "+" of the
-  // path into a space.
-  const tokenParam = /(?:^\?|&)token_file=([^&]*)/.exec(u.search)?.[1];
-  let tokenFile: string | null;
-  try {
-    tokenFile = tokenParam ? decodeURIComponent(tokenParam) : null;
-  } catch {
-    return { ok: false, error: "token_file 的路径编码有误（路径中的 % + & # 空格请写作 %25 %2B %26 %23 %20）" };
-  }
-  if (tokenFile && !oauth) return { ok: false, error: "token_file 只用于 XOAUTH2（请同时写 auth=xoauth2）" };
-  if (tokenFile && !path.isAbsolute(tokenFile)) return { ok: false, error: `token_file 须为绝对路径：${tokenFile}` };
-  if (tokenFile && secret) return { ok: false, error: "访问令牌只能有一个来源：密码位置或 token_file，不能两者都写" };
-  if (oauth && !tokenFile && !secret) return { ok: false, error: "XOAUTH2 需要访问令牌：写在密码位置，或用 token_file 指定令牌文件" };
-  if (!oauth && !secret) return { ok: false, error: "IMAP 地址缺少密码（或用 auth=xoauth2 以令牌登录）" };
-  const starttlsParam = (u.searchParams.get("starttls") ?? "").toLowerCase();
-  const folder = decodeURIComponent(u.pathname.replace(/^\/+/, "")) || "INBOX";
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  // On loopback (a local Dovecot, a stunnel in front of the real server) there is no wire to protect.
-  const loopback = host === "localhost" || host === "::1" || /^127\./.test(host);
-  return {
-    ok: true,
-    account: {
-      host,
-      port: u.port ? Number(u.port) : secure ? 993 : 143,
-      secure,
-      starttls: starttlsParam === "required" ? true : starttlsParam === "never" || loopback ? false : undefined,
-      insecureTls: (u.searchParams.get("tls") ?? "").toLowerCase() === "insecure",
-      user: decodeURIComponent(u.username),
-      pass: oauth ? null : secret,
-      accessToken: oauth ? secret : null,
-      tokenFile,
-      folder,
-    },
-  };
-}
-
-/** The access token as it is now: from the token file when there is one (refreshed by someone else), else from the URL. */
-function readToken(a: ImapAccount): string {
-  if (!a.tokenFile) return a.accessToken ?? "";
-  let token: string;
-  try {
-    token = fs.readFileSync(a.tokenFile, "utf8").trim();
-  } catch (err) {
-    throw new Error(`XOAUTH2 令牌文件 ${a.tokenFile} 无法读取：${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err });
-  }
-  if (!token) throw new Error(`XOAUTH2 令牌文件 ${a.tokenFile} 为空`);
-  return token;
-}
-
-/**
- * The URL without its password, for logs and error messages. One that cannot be parsed is not
- * shown at all: where its password ends cannot be known.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url.trim());
-    if (u.password) u.password = "***";
-    // Readable: a folder like 报送 shown as such (decodeURI leaves @ : / ? # & encoded).
-    try {
-      return decodeURI(u.href);
-    } catch {
-      return u.href;
-    }
-  } catch {
-    return `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(url.trim())?.[0] ?? ""}…（无法解析，不予显示）`;
-  }
-}
-
-/** Name of the Mailbox row: one per account and folder. */
-export function mailboxName(a: ImapAccount): string {
-  return `imap:${a.user}@${a.host}:${a.port}/${a.folder}`;
-}
+import { errorMessage } from "../../domain/errors.js";
+import { readToken, type ImapAccount } from "./account.js";
+import { describeError, ImapAuthFailed, isAuthFailure, UidValidityChanged } from "./errors.js";
 
 /** Folder names from configuration; "/" separates levels and becomes the server's delimiter. */
 export interface ImapFolderNames {
@@ -164,49 +49,6 @@ export interface SourceOptions {
   autoIdleDelayMs?: number;
   /** Test seam: awaited for each message as its source arrives inside a FETCH (never an IMAP command). */
   onFetchMessage?: (uid: number, index: number) => Promise<void> | void;
-}
-
-/** An error as one line for logs and the Mailbox row: imapflow's message plus the server's words. */
-export function describeError(err: unknown): string {
-  const e = err as ImapFlowError | undefined;
-  const msg = errorMessage(err);
-  const code = e?.code && !msg.includes(e.code) ? ` [${e.code}]` : "";
-  const server = e?.responseText && !msg.includes(e.responseText) ? `（服务器：${e.responseText}）` : "";
-  return certificateHint(String(e?.code ?? "")) + msg + code + server;
-}
-
-/** What an operator can do about a server certificate the gateway does not accept, by error code. */
-export function certificateHint(code: string): string {
-  if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/.test(code))
-    return "服务器证书无法验证：若为内部 CA 签发，请以 NODE_EXTRA_CA_CERTS 指定该 CA 证书；也可能是服务器未发送中间证书。确需不验证，在地址后加 ?tls=insecure。";
-  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return "服务器证书不在有效期内：请服务器管理员更换证书，并核对本机时钟。";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "服务器证书与地址中的服务器名不符：请使用证书上的服务器名（而非 IP 地址或别名）。";
-  return "";
-}
-
-/** The server refused the credentials (LOGIN or AUTHENTICATE answered NO). */
-export function isAuthFailure(err: unknown): boolean {
-  return (err as { authenticationFailed?: unknown } | undefined)?.authenticationFailed === true;
-}
-
-/**
- * A refused sign-in. Not retried at once: the credentials will not have changed, and repeated
- * failures lock the account on Exchange and Coremail.
- */
-export class ImapAuthFailed extends Error {
-  readonly authenticationFailed = true;
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = "ImapAuthFailed";
-  }
-}
-
-/** Is this error the server's "Request is throttled. Suggested Backoff Time: N milliseconds"? */
-export function throttleDelayMs(err: unknown): number | null {
-  const e = err as ImapFlowError | undefined;
-  if (!e || e.code !== "ETHROTTLE" || typeof e.throttleReset !== "number") return null;
-  // imapflow already waited part of the hint before rejecting.
-  return Math.max(0, e.throttleReset - (e.throttleWaited ?? 0));
 }
 
 /** A UID set in IMAP syntax with runs collapsed: [1,2,3,7] → "1:3,7". */
@@ -464,12 +306,3 @@ export class ImapSource {
   }
 }
 
-export class UidValidityChanged extends Error {
-  constructor(
-    readonly expected: bigint,
-    readonly actual: bigint | null,
-  ) {
-    super(`文件夹 UIDVALIDITY 已由 ${expected} 变为 ${actual ?? "（未选中）"}，本批不移动，下一轮按新编号重新扫描`);
-    this.name = "UidValidityChanged";
-  }
-}

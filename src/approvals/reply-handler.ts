@@ -17,7 +17,7 @@ import type { Config } from "../config/index.js";
 import type { Tx } from "../db/client.js";
 import type { AuditInput } from "../audit/audit.js";
 import { loadActorIn } from "../accounts/users.js";
-import { GatewayError } from "../domain/errors.js";
+import { errorMessage, GatewayError } from "../domain/errors.js";
 import type { MessageSummary } from "../extract/mime.js";
 import type { ReplyHandler } from "../pipeline/contracts.js";
 import { identityOf, readHeaderBlock } from "../extract/header-block.js";
@@ -133,13 +133,19 @@ export class ApprovalReplies implements ReplyHandler {
       return refuse(`发件地址 ${from} 不是审批人登记的邮箱（转发给他人的审批邀请不能代为审批）`, ctx);
     let authenticity: string | null = null;
     if (this.config.approvals.dkim === "required") {
-      const verdict = await verifyApproverMail(raw, block, person.email, this.config.approvals, this.resolver);
+      // A verifier that fails (DNS down, a signature it cannot parse) is doubt: it decides nothing, and this message alone.
+      const verdict = await verifyApproverMail(raw, block, person.email, this.config.approvals, this.resolver).catch((err: unknown) => ({ ok: false, via: "none" as const, reason: `DKIM 校验未能完成（${errorMessage(err).slice(0, 200)}），稍后可重新回复或登录网页审核` }));
       if (!verdict.ok) return refuse(verdict.reason, ctx);
       authenticity = verdict.reason;
     }
 
     const request = await tx.outboundMail.findUnique({ where: { messageId: row.requestMessageId } });
-    const reading = await readReply(raw, this.config.limits, { signerNames: [person.name], request: request && { subject: request.subject, text: request.text, html: request.html } });
+    let reading: ReplyReading;
+    try {
+      reading = await readReply(raw, this.config.limits, { signerNames: [person.name], request: request && { subject: request.subject, text: request.text, html: request.html } });
+    } catch (err) {
+      return refuse(`回复正文无法读取（${errorMessage(err).slice(0, 200)}）`, ctx);
+    }
     ctx.reading = reading;
     const decision = reading.decision;
     const base = { intakeId, stepId: step.id, stage: stageName(step.stage), approver: person.name, ...readingDetail(reading), authenticity, sentAt: msg.date?.toISOString() ?? null };

@@ -28,6 +28,8 @@ const dns: Record<string, string[][]> = {
   "_dmarc.evil.example": [["v=DMARC1; p=reject; adkim=r; aspf=r"]],
 };
 async function resolver(name: string, rr: string): Promise<unknown> {
+  // A DNS server that does not answer for this selector.
+  if (name.startsWith("down._domainkey.")) throw Object.assign(new Error(`queryTxt ETIMEOUT ${name}`), { code: "ETIMEOUT" });
   const hit = rr === "TXT" ? dns[name.toLowerCase()] : undefined;
   if (hit) return hit;
   throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: "ENOTFOUND" });
@@ -158,6 +160,12 @@ describe("approve by reply with DKIM required", () => {
     const req = await awaitingHead();
     await decide(await signed(reply(req), { domain: "evil.example", selector: "s1", pem: attackerKey.pem }));
     await refusedAndTold(req, /evil\.example：签名有效，但不是审批人所在域 hebbb\.example 的签名/);
+  });
+
+  it("a DNS failure while verifying decides nothing, and the approver is told", async () => {
+    const req = await awaitingHead();
+    await decide(await signed(reply(req), { selector: "down" }));
+    await refusedAndTold(req, /hebbb\.example：temperror（DNS failure: ETIMEOUT）/);
   });
 
   it("a signature that does not cover the Subject (which carries the token) approves nothing", async () => {

@@ -100,6 +100,48 @@ export class AdminService {
     this.onReferenceChanged();
   }
 
+  /**
+   * 「登记此地址为本单位」: the info centre registers the address (or fax number) an unconfirmed
+   * draft came from as the unit's, which confirms the unit of that draft and of every other
+   * draft from the same sender still waiting in triage. The registry row and each confirmation
+   * are audited; an address another unit holds is refused, never moved silently.
+   */
+  async registerSender(actor: Actor, draftId: number, unitId: number | null, ip?: string) {
+    requireInfoCentre(actor);
+    if (unitId == null) throw new GatewayError("VALIDATION", "请选择报送单位", { fields: { unitId: "请选择报送单位" } });
+    const result = await this.db.$transaction(async (tx) => {
+      const d = await tx.draft.findUnique({ where: { id: draftId } });
+      if (!d) throw new GatewayError("NOT_FOUND");
+      const unit = await tx.sendingUnit.findUnique({ where: { id: unitId } });
+      if (!unit || !unit.active) throw new GatewayError("VALIDATION", "报送单位不存在或已停用", { fields: { unitId: "报送单位不存在或已停用" } });
+      const fax = d.channel === "fax" ? (d.faxNumber ? normaliseFax(d.faxNumber) : null) : null;
+      const email = d.channel === "fax" ? null : d.senderAddress;
+      if (!fax && !email) throw new GatewayError("VALIDATION", "此稿件没有可登记的发件地址或传真号码");
+      if (email) {
+        const owner = await tx.unitAddress.findUnique({ where: { email }, include: { unit: true } });
+        if (owner && owner.unitId !== unitId) throw new GatewayError("VALIDATION", `邮箱 ${email} 已登记在「${owner.unit.name}」名下`, { fields: { unitId: `邮箱 ${email} 已登记在「${owner.unit.name}」名下` } });
+        if (!owner) await tx.unitAddress.create({ data: { unitId, email, source: "manual" } });
+      } else {
+        const owner = await tx.unitFax.findUnique({ where: { number: fax! }, include: { unit: true } });
+        if (owner && owner.unitId !== unitId) throw new GatewayError("VALIDATION", `传真 ${d.faxNumber} 已登记在「${owner.unit.name}」名下`, { fields: { unitId: `传真 ${d.faxNumber} 已登记在「${owner.unit.name}」名下` } });
+        if (!owner) await tx.unitFax.create({ data: { unitId, number: fax!, display: d.faxNumber! } });
+      }
+      const what = email ? `发件地址 ${email}` : `传真号码 ${d.faxNumber}`;
+      const waiting = await tx.draft.findMany({ where: { status: "triage", unitConfirmed: false, ...(email ? { senderAddress: email, channel: { not: "fax" } } : { faxNumber: d.faxNumber, channel: "fax" }) } });
+      const ids = [...new Set([d.id, ...waiting.map((w) => w.id)])];
+      for (const w of [d, ...waiting.filter((w) => w.id !== d.id)]) {
+        if (w.unitConfirmed && w.unitId === unitId) continue;
+        const flags = (JSON.parse(w.flags) as string[]).filter((f) => f !== "unit_unconfirmed");
+        await tx.draft.update({ where: { id: w.id }, data: { unitId, unitConfirmed: true, unitReason: `${what}由${actor.displayName}（信息中心）登记为「${unit.name}」的报送地址`, flags: JSON.stringify(flags), version: { increment: 1 } } });
+        await audit(tx, { actor: label(actor), action: "draft.unit_confirmed", entityType: "draft", entityId: w.id, ip, detail: { unit: unit.name, unitId, by: "register_sender", [email ? "email" : "fax"]: email ?? d.faxNumber } });
+      }
+      await audit(tx, { actor: label(actor), action: "unit.register_sender", entityType: "unit", entityId: unitId, ip, detail: { unit: unit.name, [email ? "email" : "fax"]: email ?? d.faxNumber, fromDraft: d.id, confirmedDrafts: ids } });
+      return { unit, what, confirmed: ids.length };
+    });
+    this.onReferenceChanged();
+    return result;
+  }
+
   /** A failed message goes round again on the next poll (its raw bytes are still in the mailbox). */
   async retryIntake(actor: Actor, intakeId: number, ip?: string) {
     requireInfoCentre(actor);

@@ -42,6 +42,7 @@ export function mayAct(actor: Actor, action: DraftAction | "edit" | "triage", d:
     case "send_for_review":
     case "return_to_sender":
     case "publish":
+    case "refer_to_leader":
     case "archive":
     case "reopen":
     case "correct":

@@ -33,6 +33,7 @@ export type DraftAction =
   | "return_to_sender" // info admin: → returned, reason e-mailed to the unit
   | "reject" // info admin or reviewer: → rejected
   | "publish" // info admin: approved → published
+  | "refer_to_leader" // info admin: approved → leader_review, when the router hints the item is important
   | "archive" // info admin: any open state → archived, with a reason
   | "reopen" // info admin: returned/rejected/archived → triage
   | "correct"; // info admin: published → triage for a correction; the published version stays until the new one is published
@@ -45,7 +46,7 @@ export const OPEN_STATUSES: readonly DraftStatus[] = ["triage", "division_review
 const open = OPEN_STATUSES;
 
 /** Every action, in the order the draft page offers them. */
-export const DRAFT_ACTIONS: readonly DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "publish", "archive", "reopen", "correct"];
+export const DRAFT_ACTIONS: readonly DraftAction[] = ["send_for_review", "division_approve", "leader_approve", "send_back", "return_to_sender", "reject", "refer_to_leader", "publish", "archive", "reopen", "correct"];
 
 export function isDraftAction(s: unknown): s is DraftAction {
   return typeof s === "string" && (DRAFT_ACTIONS as readonly string[]).includes(s);
@@ -60,9 +61,28 @@ export const actionLabel: Record<DraftAction, string> = {
   return_to_sender: "退回报送单位",
   reject: "不予采用",
   publish: "发布",
+  refer_to_leader: "报办领导审核",
   archive: "归档",
   reopen: "重新打开",
   correct: "更正（发布后）",
+};
+
+/**
+ * What the flash says after an action: what has happened, not the button's wording — 「更正」
+ * only reopens a published item for a correction, nothing is corrected yet.
+ */
+export const actionDoneLabel: Record<DraftAction, string> = {
+  send_for_review: "已送处长审核",
+  division_approve: "处长审核已通过",
+  leader_approve: "办领导审核已通过",
+  send_back: "已退回信息管理员修改",
+  return_to_sender: "已退回报送单位（理由已邮件告知）",
+  reject: "已不予采用",
+  publish: "已发布",
+  refer_to_leader: "已报办领导审核",
+  archive: "已归档",
+  reopen: "已重新打开，回到待分拣",
+  correct: "已重新打开以便更正：网上仍是原发布版本，更正稿须重新审核后发布",
 };
 
 /** Actions that say no or undo: the reason is recorded, mailed where it goes to someone, and required. */
@@ -81,6 +101,7 @@ export const allowedFrom: Record<DraftAction, readonly DraftStatus[]> = {
   return_to_sender: ["triage", "division_review", "leader_review"],
   reject: open,
   publish: ["approved"],
+  refer_to_leader: ["approved"],
   archive: [...open, "returned", "rejected"],
   reopen: ["returned", "rejected", "archived"],
   correct: ["published"],
@@ -99,6 +120,8 @@ export function nextStatus(action: DraftAction, important: boolean): DraftStatus
       return important ? "leader_review" : "approved";
     case "leader_approve":
       return "approved";
+    case "refer_to_leader":
+      return "leader_review";
     case "send_back":
     case "reopen":
     case "correct":

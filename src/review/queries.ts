@@ -12,6 +12,8 @@ import { GatewayError } from "../domain/errors.js";
 import { canSee } from "../domain/permissions.js";
 import { DraftStatus, OPEN_STATUSES } from "../domain/status.js";
 import { catchUpSearchIndex } from "../db/search-index.js";
+import { searchKeys } from "./unit-search.js";
+import { NOTE_ACTIONS, opinionsOf, readableLog, stateNotes, type AuditRow, type StateNote } from "./history.js";
 
 export interface QueueFilter {
   /** What waits for this actor: 处长 — division review; 办领导 — leader review; 信息管理员 — triage and approved (to publish). */
@@ -23,6 +25,8 @@ export interface QueueFilter {
   from?: Date;
   to?: Date;
   q?: string;
+  /** received: newest first (the default); waiting: longest waiting in its present status first. */
+  sort?: "received" | "waiting";
   page: number;
 }
 
@@ -91,6 +95,7 @@ interface DraftRow {
   dateReason: string | null;
   importantHint: string | null;
   archivedReason: string | null;
+  duplicateOfId: number | null;
   body: string;
   originalTitle: string;
   originalBody: string;
@@ -139,6 +144,12 @@ const date = (s: string | null) => (s ? new Date(s) : null);
 
 interface QueueRow {
   id: number;
+  duplicateOfId: number | null;
+  waitingSince: string;
+  version: number;
+  divisionId: number | null;
+  columnId: number | null;
+  body: string | null;
   title: string;
   status: string;
   receivedAt: string;
@@ -215,31 +226,41 @@ export class ReadModel {
     // status: "" = open items (the default), "all" = everything, else one status.
     const status: Clause[] = f.status === "all" ? [] : f.status ? [{ sql: "d.status = ?", params: [f.status] }] : [{ sql: OPEN, params: [] }];
     const where = and([...base, ...status]);
-    // The page's ids first, sorted on index data alone; then only those 50 (wide) rows.
+    // The page's ids first, sorted on index data alone; then only those 50 (wide) rows. The
+    // waiting sort reads waitingSince, an indexed virtual column (migration 20261204000000).
+    const order = f.sort === "waiting" ? "d.waitingSince ASC, d.id ASC" : "d.receivedAt DESC, d.id DESC";
     const rows = this.all<QueueRow>(
-      `SELECT d.id, d.title, d.status, d.receivedAt, d.important, d.flags, d.unitConfirmed, d.senderAddress, d.channel,
-              u.name AS unitName, c.name AS columnName, v.name AS divisionName
-         FROM (SELECT d.id FROM Draft d WHERE ${where.sql} ORDER BY d.receivedAt DESC, d.id DESC LIMIT ${PAGE_SIZE} OFFSET ?) page
+      `SELECT d.id, d.title, d.status, d.receivedAt, d.waitingSince, d.version, d.important, d.flags, d.unitConfirmed, d.senderAddress, d.channel, d.duplicateOfId, d.divisionId, d.columnId,
+              ${f.q?.trim() ? "d.body" : "NULL"} AS body, u.name AS unitName, c.name AS columnName, v.name AS divisionName
+         FROM (SELECT d.id FROM Draft d WHERE ${where.sql} ORDER BY ${order} LIMIT ${PAGE_SIZE} OFFSET ?) page
          JOIN Draft d ON d.id = page.id
          LEFT JOIN SendingUnit u ON u.id = d.unitId LEFT JOIN "Column" c ON c.id = d.columnId LEFT JOIN Division v ON v.id = d.divisionId
-        ORDER BY d.receivedAt DESC, d.id DESC`,
+        ORDER BY ${order}`,
       [...where.params, (f.page - 1) * PAGE_SIZE],
     );
     const total = this.get<{ n: number }>(`SELECT count(*) AS n FROM Draft d WHERE ${where.sql}`, where.params)!.n;
-    // The per-status counts are of open work only: counting 100,000 closed items on every page
-    // view would cost more than the page.
-    const open = and([...base, { sql: OPEN, params: [] }]);
+    // The per-status counts follow every filter but the status itself, and count every status
+    // (published and returned too), so the line says what each status choice would show.
     // A scope of several divisions or the shared triage is an OR that SQLite answers from two
     // indexes; grouping by the plain column would steer it onto the status index instead, a
     // scan of every open item (bench:web, info administrator: 3–11 ms instead of 0.3 ms).
+    const all = and(base);
     const groupBy = scope.sql === "1=1" ? "d.status" : "+d.status";
-    const counts = Object.fromEntries(this.all<{ status: string; n: number }>(`SELECT d.status, count(*) AS n FROM Draft d WHERE ${open.sql} GROUP BY ${groupBy}`, open.params).map((r) => [r.status, r.n]));
+    const counts: Record<string, number> = Object.fromEntries(this.all<{ status: string; n: number }>(`SELECT d.status, count(*) AS n FROM Draft d WHERE ${all.sql} GROUP BY ${groupBy}`, all.params).map((r) => [r.status, r.n]));
+    const openTotal = OPEN_STATUSES.reduce((n, st) => n + (counts[st] ?? 0), 0);
+    const notes = this.notesOf(rows);
     return {
       rows: rows.map((r) => ({
         id: r.id,
+        notes: notes.get(r.id) ?? [],
         title: r.title,
         status: r.status,
         receivedAt: new Date(r.receivedAt),
+        waitingSince: new Date(r.waitingSince),
+        version: r.version,
+        divisionId: r.divisionId,
+        columnId: r.columnId,
+        body: r.body,
         important: !!r.important,
         flags: JSON.parse(r.flags) as string[],
         unitConfirmed: !!r.unitConfirmed,
@@ -250,9 +271,52 @@ export class ReadModel {
         division: r.divisionName ? { name: r.divisionName } : null,
       })),
       total,
-      counts: counts as Record<string, number>,
+      openTotal,
+      allTotal: Object.values(counts).reduce((a, b) => a + b, 0),
+      counts,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
     };
+  }
+
+  /** Who an audit actor is, in the words of the screen: a person's name, never an account code. */
+  private names: { at: number; users: Map<string, { name: string; rank: string | null }>; people: Map<string, { name: string; rank: string | null }> } | null = null;
+  private who(actor: string): { name: string; rank: string | null } {
+    if (!this.names || Date.now() - this.names.at > 30_000) {
+      const users = new Map(
+        this.all<{ username: string; displayName: string; rank: string | null }>(`SELECT u.username, u.displayName, p.leaderRank AS rank FROM User u LEFT JOIN Person p ON p.id = u.personId`).map((u) => [u.username, { name: u.displayName, rank: u.rank }]),
+      );
+      const people = new Map(this.all<{ email: string; name: string; rank: string | null }>(`SELECT email, name, leaderRank AS rank FROM Person WHERE email IS NOT NULL`).map((p) => [p.email.toLowerCase(), { name: p.name, rank: p.rank }]));
+      this.names = { at: Date.now(), users, people };
+    }
+    const [kind, ...rest] = actor.split(":");
+    const id = rest.join(":");
+    if (kind === "user") return this.names.users.get(id) ?? { name: `账号 ${id}`, rank: null };
+    if (kind === "email") return this.names.people.get(id.toLowerCase()) ?? { name: id, rank: null };
+    if (kind === "cli") return { name: "命令行", rank: null };
+    if (actor === "system:demo") return { name: "演示数据", rank: null };
+    return { name: "网关（自动）", rank: null };
+  }
+  nameOf = (actor: string): string => this.who(actor).name;
+  /** director | deputy_director: which 批示 box of the 审批表 a leader's opinion belongs in. */
+  rankOf = (actor: string): string | null => this.who(actor).rank;
+
+  /** The state notes of the page's rows: one read of the events they are made of. */
+  private notesOf(rows: Array<{ id: number; status: string; duplicateOfId: number | null }>): Map<number, StateNote[]> {
+    const out = new Map<number, StateNote[]>();
+    if (!rows.length) return out;
+    const ids = rows.map((r) => String(r.id));
+    const events = this.all<{ id: number; at: string; actor: string; action: string; detail: string; entityId: string }>(
+      `SELECT id, at, actor, action, detail, entityId FROM AuditEvent WHERE entityType = 'draft' AND entityId IN ${inList(rows.map((r) => r.id))} AND action IN (${NOTE_ACTIONS.map(() => "?").join(",")}) ORDER BY id`,
+      [...ids, ...NOTE_ACTIONS],
+    );
+    const pending = new Map(this.all<{ draftId: number; id: number }>(`SELECT draftId, max(id) AS id FROM ReviewStep WHERE status = 'pending' AND draftId IN ${inList(rows.map((r) => r.id))} GROUP BY draftId`, rows.map((r) => r.id)).map((p) => [p.draftId, p.id]));
+    const byDraft = new Map<string, AuditRow[]>();
+    for (const e of events) byDraft.set(e.entityId, [...(byDraft.get(e.entityId) ?? []), { ...e, at: new Date(e.at) }]);
+    for (const r of rows) {
+      const notes = stateNotes({ status: r.status, duplicateOfId: r.duplicateOfId, pendingStepId: pending.get(r.id) ?? null }, byDraft.get(String(r.id)) ?? [], this.nameOf);
+      if (notes.length) out.set(r.id, notes);
+    }
+    return out;
   }
 
   /**
@@ -319,7 +383,16 @@ export class ReadModel {
       `SELECT c.id, c.name, c.sharedByAll, group_concat(v.name, '、') AS owners FROM "Column" c LEFT JOIN DivisionColumn dc ON dc.columnId = c.id LEFT JOIN Division v ON v.id = dc.divisionId GROUP BY c.id ORDER BY c.sortOrder`,
     );
     const divisions = this.all<{ id: number; name: string; fullName: string }>(`SELECT id, name, fullName FROM Division ORDER BY sortOrder`);
-    return { units, columns: columns.map((c) => ({ id: c.id, name: c.name, owners: c.sharedByAll ? "各处共同负责" : (c.owners ?? "") })), divisions };
+    return { units: units.map((u) => ({ ...u, py: searchKeys(u.name) })), columns: columns.map((c) => ({ id: c.id, name: c.name, owners: c.sharedByAll ? "各处共同负责" : (c.owners ?? "") })), divisions };
+  }
+
+  /** A draft's 操作日志 and its state notes, from its audit events. */
+  private history(id: number, status: string, duplicateOfId: number | null) {
+    const events: AuditRow[] = this.all<AuditRow & { at: string }>(`SELECT id, at, actor, action, detail FROM AuditEvent WHERE entityType = 'draft' AND entityId = ? ORDER BY id`, [String(id)]).map((r) => ({ ...r, at: new Date(r.at) }));
+    const pending = this.get<{ id: number }>(`SELECT max(id) AS id FROM ReviewStep WHERE draftId = ? AND status = 'pending'`, [id])?.id ?? null;
+    const merged = this.all<{ id: number; title: string }>(`SELECT id, title FROM Draft WHERE duplicateOfId = ? ORDER BY id`, [id]);
+    const opinions = opinionsOf(events, this.nameOf).map((o) => ({ ...o, rank: this.rankOf(o.actor) }));
+    return { log: readableLog(events, this.nameOf), notes: stateNotes({ status, duplicateOfId, pendingStepId: pending }, events, this.nameOf), merged, opinions };
   }
 
   draftDetail(actor: Actor, id: number) {
@@ -369,7 +442,7 @@ export class ReadModel {
         reviewSteps: this.all<StepRow>(`SELECT * FROM ReviewStep WHERE draftId = ? ORDER BY id`, [id]).map((r) => ({ ...r, requestedAt: new Date(r.requestedAt), decidedAt: date(r.decidedAt) })),
         published: this.all<PublishedRow>(`SELECT id, version, supersedesId, publishedAt, publishedBy, withdrawnAt FROM PublishedItem WHERE draftId = ? ORDER BY version DESC`, [id]).map((r) => ({ ...r, publishedAt: new Date(r.publishedAt) })),
       },
-      events: this.all<{ id: number; at: string; actor: string; action: string }>(`SELECT id, at, actor, action FROM AuditEvent WHERE entityType = 'draft' AND entityId = ? ORDER BY id`, [String(id)]).map((r) => ({ ...r, at: new Date(r.at) })),
+      ...this.history(id, d.status, d.duplicateOfId),
     };
   }
 }

@@ -6,7 +6,7 @@ import { personKey, slotConflict, slotConflictMessage, type FormSlot, type SlotH
 import { mergeDraft } from "../ledger/prisma-ledger.js";
 import { GatewayError } from "../domain/errors.js";
 import { canSee, isInfoAdminOf, mayAct } from "../domain/permissions.js";
-import { canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
+import { actionLabel, canStart, needsReason, nextStatus, type DraftAction } from "../domain/status.js";
 import type { Actor } from "../domain/roles.js";
 import { publicationFields } from "../publish/publication.js";
 import { assertNoOpenPersonalData } from "./suggestions.js";
@@ -18,6 +18,20 @@ const actorLabel = (a: Actor) => `user:${a.username}`;
 
 /** The box of the 审批表 an action fills (the checks of domain/duties.ts). */
 const SLOT_OF: Partial<Record<DraftAction, FormSlot>> = { division_approve: "division_head", leader_approve: "leader", publish: "info_admin" };
+
+/**
+ * 送审 needs a sending unit a person or the registry confirmed (a sender's address alone is not
+ * one: anyone can write from any address), and a column and division. Every problem at once.
+ */
+function assertReadyForReview(d: DraftRow): void {
+  const fields: Record<string, string> = {};
+  if (!d.unitConfirmed)
+    fields.unitId = d.channel === "fax" ? `报送单位未确认：传真号码 ${d.faxNumber ?? "（无）"} 未登记。请选择报送单位，或请信息中心登记此号码为本单位` : `报送单位未确认：发件地址 ${d.senderAddress ?? "（无）"} 未登记。请选择报送单位，或请信息中心登记此地址为本单位`;
+  if (d.columnId == null) fields.columnId = "请选择栏目";
+  if (d.divisionId == null) fields.divisionId = "请选择处室";
+  if ((JSON.parse(d.flags) as string[]).includes("unscreened")) fields.unscreened = "有附件未能检查（未经密级检查）：请先人工查看原件并记录结论，再送审";
+  if (Object.keys(fields).length) throw new GatewayError("VALIDATION", `不能送审：${Object.values(fields).join("；")}`, { fields });
+}
 
 /** What happened, for those who must hear of it (the outbox: approval requests, notices). */
 export interface TransitionEvent {
@@ -64,7 +78,12 @@ export class ReviewService {
       const d = await this.load(tx, actor, id, version);
       if (!mayAct(actor, "edit", d)) throw new GatewayError(d.status === "triage" ? "FORBIDDEN" : "INVALID_TRANSITION");
       const title = input.title.trim();
-      if (!title) throw new GatewayError("VALIDATION", "标题不能为空");
+      const fields: Record<string, string> = {};
+      if (!title) fields.title = "标题不能为空";
+      else if ([...title].length > 200) fields.title = `标题过长（${[...title].length} 字），请控制在 200 字以内`;
+      if (!input.body.trim()) fields.body = "正文不能为空";
+      if ((input.note ?? "").length > 500) fields.note = "修改说明请控制在 500 字以内";
+      if (Object.keys(fields).length) throw new GatewayError("VALIDATION", `未保存：${Object.values(fields).join("；")}`, { fields });
       if (title === d.title && input.body === d.body) return d;
       await tx.draftRevision.create({
         data: { draftId: id, version: d.version, title: d.title, body: d.body, columnId: d.columnId, divisionId: d.divisionId, unitId: d.unitId, editedBy: actor.displayName, note: input.note ?? null },
@@ -84,7 +103,7 @@ export class ReviewService {
         const col = await tx.column.findUnique({ where: { id: input.columnId }, include: { divisions: true } });
         if (!col) throw new GatewayError("VALIDATION", "栏目不存在");
         if (!col.sharedByAll && !col.divisions.some((x) => x.divisionId === input.divisionId))
-          throw new GatewayError("VALIDATION", `栏目「${col.name}」不属于所选处室（附件2）`);
+          throw new GatewayError("VALIDATION", `栏目「${col.name}」不属于所选处室（附件2）`, { fields: { columnId: `栏目「${col.name}」不属于所选处室（附件2）：请另选栏目或处室`, divisionId: "与所选栏目不符" } });
       }
       const flags = (JSON.parse(d.flags) as string[]).filter((f) => !(input.unitId != null && f === "unit_unconfirmed") && !(input.columnId != null && f === "no_column"));
       const changes: Record<string, unknown> = {};
@@ -119,7 +138,7 @@ export class ReviewService {
       if (!isInfoAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
       const flags = JSON.parse(d.flags) as string[];
       if (!flags.includes("prohibited_content")) throw new GatewayError("INVALID_TRANSITION", "此稿件没有违禁内容标记");
-      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写复核理由");
+      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写复核理由", { fields: { reason: "请填写复核结论与理由" } });
       const screenNote = `${d.screenNote ?? ""}\n已由${actor.displayName}人工复核并解除标记：${reason.trim()}`.trim();
       const updated = await tx.draft.update({ where: { id }, data: { flags: JSON.stringify(flags.filter((f) => f !== "prohibited_content")), screenNote, version: { increment: 1 } } });
       await audit(tx, { actor: actorLabel(actor), action: "screen.clear_prohibited", entityType: "draft", entityId: id, ip, detail: { reason: reason.trim(), note: d.screenNote } });
@@ -138,7 +157,7 @@ export class ReviewService {
       if (!isInfoAdminOf(actor, d)) throw new GatewayError("FORBIDDEN");
       const flags = JSON.parse(d.flags) as string[];
       if (!flags.includes("unscreened")) throw new GatewayError("INVALID_TRANSITION", "此稿件没有「未能检查」的附件");
-      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写查看结论（例如：已打开原件逐页查看，无密级标志）");
+      if (!reason.trim()) throw new GatewayError("VALIDATION", "请填写查看结论（例如：已打开原件逐页查看，无密级标志）", { fields: { reason: "请填写查看结论（例如：已打开原件逐页查看，无密级标志）" } });
       const screenNote = `${d.screenNote ?? ""}\n已由${actor.displayName}人工查看未能检查的附件：${reason.trim()}`.trim();
       const updated = await tx.draft.update({ where: { id }, data: { flags: JSON.stringify(flags.filter((f) => f !== "unscreened")), screenNote, version: { increment: 1 } } });
       await audit(tx, { actor: actorLabel(actor), action: "screen.clear_unscreened", entityType: "draft", entityId: id, ip, detail: { reason: reason.trim(), note: d.screenNote } });
@@ -155,12 +174,13 @@ export class ReviewService {
     return this.db.$transaction(async (tx) => {
       const d = await this.load(tx, actor, id, version);
       if (!mayAct(actor, "triage", d)) throw new GatewayError(d.status === "triage" ? "FORBIDDEN" : "INVALID_TRANSITION");
-      if (originalId === id) throw new GatewayError("VALIDATION", "不能与自身合并");
+      const refuse = (why: string) => new GatewayError("VALIDATION", why, { fields: { originalId: why } });
+      if (originalId === id) throw refuse("不能与自身合并");
       const original = await tx.draft.findUnique({ where: { id: originalId } });
-      if (!original || !canSee(actor, original)) throw new GatewayError("VALIDATION", `稿件 #${originalId} 不存在或不在您的队列中`);
-      if (original.duplicateOfId != null) throw new GatewayError("VALIDATION", `稿件 #${originalId} 本身已是重复稿件，请并入其原稿 #${original.duplicateOfId}`);
+      if (!original || !canSee(actor, original)) throw refuse(`稿件 #${originalId} 不存在或不在您的队列中`);
+      if (original.duplicateOfId != null) throw refuse(`稿件 #${originalId} 本身已是重复稿件，请并入其原稿 #${original.duplicateOfId}`);
       await mergeDraft(tx, id, originalId);
-      const updated = await tx.draft.update({ where: { id }, data: { status: "archived", duplicateOfId: originalId, archivedReason: `重复报送，已并入稿件 #${originalId}`, version: { increment: 1 } } });
+      const updated = await tx.draft.update({ where: { id }, data: { status: "archived", statusSince: new Date(), duplicateOfId: originalId, archivedReason: `重复报送，已并入稿件 #${originalId}`, version: { increment: 1 } } });
       await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
       await audit(tx, { actor: actorLabel(actor), action: "draft.merge", entityType: "draft", entityId: id, ip, detail: { into: originalId } });
       return updated;
@@ -187,21 +207,18 @@ export class ReviewService {
       const slot = SLOT_OF[action];
       if (slot) await this.assertOneSlotEach(tx, id, actor, slot);
       const comment = (input.comment ?? "").trim();
-      if (needsReason(action) && !comment) throw new GatewayError("VALIDATION", "请填写理由");
+      if (needsReason(action) && !comment) throw new GatewayError("VALIDATION", `${actionLabel[action]}须填写理由`, { fields: { comment: `请填写${actionLabel[action]}的理由` } });
       const now = new Date();
       const to = nextStatus(action, d.important);
       const extra: Record<string, unknown> = {};
       let pendingStepId: number | null = null;
 
       if (action === "send_for_review") {
-        if (!d.unitConfirmed && !d.senderAddress) throw new GatewayError("VALIDATION", "请先确认报送单位");
-        if (d.columnId == null || d.divisionId == null) throw new GatewayError("VALIDATION", "请先选择栏目和处室");
-        if ((JSON.parse(d.flags) as string[]).includes("unscreened"))
-          throw new GatewayError("VALIDATION", "有附件未能检查（未经密级检查）：请先人工查看原件并记录结论，再送审");
+        assertReadyForReview(d);
         const form = await this.formSnapshot(tx, d, actor);
         // A new round supersedes whatever was pending from an earlier round.
         await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
-        const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId } });
+        const division = await tx.division.findUniqueOrThrow({ where: { id: d.divisionId! } });
         const step = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.divisionHead, divisionId: d.divisionId, approverPersonId: division.headId, requestedBy: actor.displayName, requestedByUserId: actor.userId, ...form } });
         extra.reviewStepId = step.id;
         pendingStepId = step.id;
@@ -209,11 +226,7 @@ export class ReviewService {
         const stageWhere = action === "division_approve" ? { stage: ReviewStage.divisionHead } : { stage: { in: [...LEADER_STAGES] } };
         const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending", ...stageWhere }, orderBy: { id: "desc" } });
         if (!step) throw new GatewayError("INVALID_TRANSITION", "没有待审核的审批记录");
-        let stage = step.stage;
-        if (action === "leader_approve") {
-          const person = actor.personId ? await tx.person.findUnique({ where: { id: actor.personId } }) : null;
-          stage = person?.leaderRank === "director" ? ReviewStage.director : ReviewStage.deputyDirector;
-        }
+        const stage = await this.decidedStage(tx, step.stage, actor);
         await tx.reviewStep.update({ where: { id: step.id }, data: { stage, status: "approved", opinion: comment || "同意", decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
         if (to === "leader_review") {
           const form = await this.formSnapshot(tx, d, actor, step.formInfoAdmin);
@@ -223,14 +236,25 @@ export class ReviewService {
         extra.reviewStepId = step.id;
       } else if (action === "send_back" || action === "reject" || action === "return_to_sender") {
         const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending" }, orderBy: { id: "desc" } });
+        // A 办领导's 退回 is signed in the box of their rank, as an approval would be.
         if (step)
-          await tx.reviewStep.update({ where: { id: step.id }, data: { status: action === "reject" ? "rejected" : "returned", opinion: comment, decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
+          await tx.reviewStep.update({ where: { id: step.id }, data: { stage: await this.decidedStage(tx, step.stage, actor), status: action === "reject" ? "rejected" : "returned", opinion: comment, decidedAt: now, decidedByLabel: actor.displayName, decidedByUserId: actor.userId, channel } });
+        extra.reviewStepId = step?.id;
         if (action === "send_back" && d.status === "approved") {
           // Taking back an approval: the approvals of this round no longer stand.
           await tx.reviewStep.updateMany({ where: { draftId: id, status: "approved" }, data: { status: "superseded" } });
         }
+      } else if (action === "refer_to_leader") {
+        // The router hinted the item is important, and the info administrator agrees: it becomes
+        // important, and the 办领导 is asked as after a 处长's approval of an important item.
+        const head = await tx.reviewStep.findFirst({ where: { draftId: id, status: "approved", stage: ReviewStage.divisionHead }, orderBy: { id: "desc" } });
+        const form = await this.formSnapshot(tx, d, actor, head?.formInfoAdmin);
+        const leaderStep = await tx.reviewStep.create({ data: { draftId: id, stage: ReviewStage.leader, divisionId: d.divisionId, requestedBy: actor.displayName, requestedByUserId: actor.userId, ...form } });
+        pendingStepId = leaderStep.id;
+        extra.reviewStepId = leaderStep.id;
       } else if (action === "publish") {
-        await this.assertReviewed(tx, d);
+        const hintOverride = await this.assertReviewed(tx, d, comment);
+        if (hintOverride) extra.hintOverride = { hint: d.importantHint, reason: comment };
         await assertNoOpenPersonalData(tx, d);
         const last = await tx.publishedItem.findFirst({ where: { draftId: id }, orderBy: { version: "desc" } });
         const item = await tx.publishedItem.create({
@@ -262,7 +286,9 @@ export class ReviewService {
         where: { id },
         data: {
           status: to,
+          statusSince: now,
           version: { increment: 1 },
+          ...(action === "refer_to_leader" ? { important: true } : {}),
           ...(action === "archive" ? { archivedReason: comment } : {}),
           ...(action === "publish" ? { publishedAt: now } : {}),
         },
@@ -295,8 +321,40 @@ export class ReviewService {
     if (held) throw new GatewayError("FORBIDDEN", slotConflictMessage(held, wants), { held: held.slot, wants });
   }
 
-  /** 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. */
-  private async assertReviewed(tx: Tx, d: DraftRow): Promise<void> {
+  /**
+   * 意见: an approver writes an opinion on the step waiting for them without deciding it (the
+   * web's counterpart of a reply that is not a decision). Recorded as what it is — an opinion —
+   * in the audit trail, shown on the draft, in the queue and on the 审批表; the step stays pending.
+   */
+  async comment(actor: Actor, id: number, text: string, ip?: string) {
+    return this.db.$transaction(async (tx) => {
+      const d = await tx.draft.findUnique({ where: { id } });
+      if (!d || !canSee(actor, d)) throw new GatewayError(d ? "FORBIDDEN" : "NOT_FOUND");
+      const approve = d.status === "division_review" ? "division_approve" : d.status === "leader_review" ? "leader_approve" : null;
+      if (!approve) throw new GatewayError("INVALID_TRANSITION", "只有待审核的稿件可以提出意见");
+      if (!mayAct(actor, approve, d)) throw new GatewayError("FORBIDDEN", "只有本环节的审核人可以提出意见");
+      const comment = text.trim();
+      if (!comment) throw new GatewayError("VALIDATION", "请填写意见", { fields: { comment: "请填写意见" } });
+      const step = await tx.reviewStep.findFirst({ where: { draftId: id, status: "pending" }, orderBy: { id: "desc" } });
+      if (!step) throw new GatewayError("INVALID_TRANSITION", "没有待审核的审批记录");
+      await audit(tx, { actor: actorLabel(actor), action: "review.comment", entityType: "draft", entityId: id, ip, detail: { stepId: step.id, stage: step.stage, comment: comment.slice(0, 2000), channel: "web" } });
+      return d;
+    });
+  }
+
+  /** The box of the 审批表 a decision is signed in: a 办领导 step by the rank of whoever decides. */
+  private async decidedStage(tx: Tx, stage: string, actor: Actor): Promise<string> {
+    if (!(LEADER_STAGES as readonly string[]).includes(stage)) return stage;
+    const person = actor.personId ? await tx.person.findUnique({ where: { id: actor.personId } }) : null;
+    return person?.leaderRank === "director" ? ReviewStage.director : ReviewStage.deputyDirector;
+  }
+
+  /**
+   * 未经审核的信息不得上网发布: the recorded steps, not the status alone, allow publishing. An item
+   * the router hinted as important but nobody marked so goes to the 办领导, unless the info
+   * administrator gives the reason not to (returned true: the reason is recorded with the publication).
+   */
+  private async assertReviewed(tx: Tx, d: DraftRow, reason: string): Promise<boolean> {
     if (d.columnId == null || d.divisionId == null) throw new GatewayError("INVALID_TRANSITION", "栏目或处室未定，不能发布");
     if ((JSON.parse(d.flags) as string[]).includes("prohibited_content"))
       throw new GatewayError("INVALID_TRANSITION", "疑含违禁内容（第十条）：须由信息管理员人工复核并解除标记后才能发布");
@@ -304,8 +362,16 @@ export class ReviewService {
     const steps = await tx.reviewStep.findMany({ where: { draftId: d.id, status: "approved" }, orderBy: { id: "asc" } });
     const head = steps.find((s) => s.stage === ReviewStage.divisionHead);
     if (!head) throw new GatewayError("INVALID_TRANSITION", "未经处长审核，不得发布");
-    if (d.important && !steps.some((s) => s.stage === ReviewStage.deputyDirector || s.stage === ReviewStage.director))
-      throw new GatewayError("INVALID_TRANSITION", "重要信息须经办领导审核后发布");
+    const leader = steps.some((s) => s.stage === ReviewStage.deputyDirector || s.stage === ReviewStage.director);
+    if (d.important && !leader) throw new GatewayError("INVALID_TRANSITION", "重要信息须经办领导审核后发布");
+    if (d.importantHint && !leader) {
+      if (!reason) {
+        const why = `此稿件有重要信息提示（${d.importantHint}），只经过处长审核：请「报办领导审核」；确认无须报办领导的，请填写不报的理由后发布`;
+        throw new GatewayError("VALIDATION", why, { fields: { comment: why } });
+      }
+      return true;
+    }
+    return false;
   }
 
   private async formSnapshot(tx: Tx, d: DraftRow, actor: Actor, infoAdmin?: string) {

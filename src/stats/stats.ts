@@ -1,7 +1,9 @@
 // Art. 6: statistics of what each sending unit and each division submitted and got published,
 // per month, quarter or year, and the annual ranking. Counted in SQL over drafts (a duplicate
 // never creates a draft, and a merged duplicate is excluded, so nothing counts twice).
-// Periods are calendar periods in China Standard Time.
+// Periods are calendar periods in China Standard Time. Only items whose sending unit is
+// confirmed count anywhere (statistics, ranking, exports, the 通报): an item from an unregistered
+// address is nobody's yet, and 「（未确认单位）」 is not a unit to rank.
 import type { Db } from "../db/client.js";
 import { neutraliseCell } from "../util/display-text.js";
 import { GatewayError } from "../domain/errors.js";
@@ -62,7 +64,7 @@ function median(xs: number[]): number | null {
 async function statsBy(db: Db, key: "unitId" | "divisionId", p: Period, names: Map<number, string>): Promise<Row[]> {
   const received = await db.$queryRawUnsafe<Array<{ k: number | null; received: number | bigint; returned: number | bigint; rejected: number | bigint }>>(
     `SELECT "${key}" AS k, count(*) AS received, sum(status = 'returned') AS returned, sum(status = 'rejected') AS rejected
-       FROM Draft WHERE receivedAt >= ? AND receivedAt < ? AND duplicateOfId IS NULL GROUP BY "${key}"`,
+       FROM Draft WHERE receivedAt >= ? AND receivedAt < ? AND duplicateOfId IS NULL AND unitConfirmed = 1 GROUP BY "${key}"`,
     iso(p.from),
     iso(p.to),
   );
@@ -70,19 +72,19 @@ async function statsBy(db: Db, key: "unitId" | "divisionId", p: Period, names: M
   const published = await db.$queryRawUnsafe<Array<{ k: number | null; publishedAt: string; receivedAt: string }>>(
     `SELECT d."${key}" AS k, p.publishedAt AS publishedAt, d.receivedAt AS receivedAt
        FROM PublishedItem p JOIN Draft d ON d.id = p.draftId
-      WHERE p.version = 1 AND p.publishedAt >= ? AND p.publishedAt < ?`,
+      WHERE p.version = 1 AND p.publishedAt >= ? AND p.publishedAt < ? AND d.unitConfirmed = 1`,
     iso(p.from),
     iso(p.to),
   );
   const rows = new Map<number | null, Row>();
   const row = (k: number | null) => {
     let r = rows.get(k);
-    if (!r) rows.set(k, (r = { id: k, name: k == null ? "（未确认单位）" : (names.get(k) ?? `#${k}`), received: 0, published: 0, returned: 0, rejected: 0, adoptionRate: null, medianHoursToPublish: null, rank: 0 }));
+    if (!r) rows.set(k, (r = { id: k, name: k == null ? "（未定处室）" : (names.get(k) ?? `#${k}`), received: 0, published: 0, returned: 0, rejected: 0, adoptionRate: null, medianHoursToPublish: null, rank: 0 }));
     return r;
   };
-  for (const r of received) Object.assign(row(r.k), { received: Number(r.received), returned: Number(r.returned ?? 0), rejected: Number(r.rejected ?? 0) });
+  for (const r of received.filter((r) => key !== "unitId" || r.k != null)) Object.assign(row(r.k), { received: Number(r.received), returned: Number(r.returned ?? 0), rejected: Number(r.rejected ?? 0) });
   const hours = new Map<number | null, number[]>();
-  for (const r of published) {
+  for (const r of published.filter((r) => key !== "unitId" || r.k != null)) {
     row(r.k).published++;
     const h = (new Date(r.publishedAt).getTime() - new Date(r.receivedAt).getTime()) / 3_600_000;
     hours.set(r.k, [...(hours.get(r.k) ?? []), h]);
@@ -111,8 +113,14 @@ export async function statistics(db: Db, periodKey: string) {
   const lastRank = unitRows.length + 1;
   for (const u of units.filter((u) => u.active && !seen.has(u.id)).sort((a, b) => (a.regionCode ?? "").localeCompare(b.regionCode ?? "")))
     unitRows.push({ id: u.id, name: u.name, received: 0, published: 0, returned: 0, rejected: 0, adoptionRate: null, medianHoursToPublish: null, rank: lastRank });
+  // Said beside the figures on the statistics page, so that nobody wonders where they went.
+  const [pending] = await db.$queryRawUnsafe<Array<{ n: number | bigint }>>(
+    `SELECT count(*) AS n FROM Draft WHERE receivedAt >= ? AND receivedAt < ? AND duplicateOfId IS NULL AND unitConfirmed = 0`,
+    iso(period.from),
+    iso(period.to),
+  );
   const totals = unitRows.reduce((t, r) => ({ received: t.received + r.received, published: t.published + r.published, returned: t.returned + r.returned, rejected: t.rejected + r.rejected }), { received: 0, published: 0, returned: 0, rejected: 0 });
-  return { period, units: unitRows, divisions: divisionRows, totals };
+  return { period, units: unitRows, divisions: divisionRows, totals, unconfirmed: Number(pending?.n ?? 0) };
 }
 
 export type Statistics = Awaited<ReturnType<typeof statistics>>;

@@ -15,25 +15,26 @@ export class FormReader {
     this.body = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   }
 
-  private bad(label: string, why = "格式不正确"): GatewayError {
-    return new GatewayError("VALIDATION", `「${label}」${why}`, { field: label });
+  /** `fields` names the form field, so the page can show the problem beside it (forms.ts). */
+  private bad(name: string, label: string, why = "格式不正确"): GatewayError {
+    return new GatewayError("VALIDATION", `「${label}」${why}`, { field: label, fields: { [name]: `「${label}」${why}` } });
   }
 
   /** One line or several of text; absent = "". */
   text(name: string, label: string, opts: { max?: number; required?: boolean; multiline?: boolean } = {}): string {
     const v = this.body[name];
     if (v === undefined) {
-      if (opts.required) throw this.bad(label, "不能为空");
+      if (opts.required) throw this.bad(name, label, "不能为空");
       return "";
     }
-    if (typeof v !== "string") throw this.bad(label, "只能填写一项");
+    if (typeof v !== "string") throw this.bad(name, label, "只能填写一项");
     // A line of text must not carry controls; a text area may hold what extraction left in a
     // draft's body (a PDF's form feed), which is dropped rather than refusing the officer's edit.
-    if (!opts.multiline && (CONTROL.test(v) || /[\r\n]/.test(v))) throw this.bad(label, "含有不允许的控制字符");
+    if (!opts.multiline && (CONTROL.test(v) || /[\r\n]/.test(v))) throw this.bad(name, label, "含有不允许的控制字符");
     const text = opts.multiline ? v.replace(/\r\n?/g, "\n").replace(new RegExp(CONTROL.source, "gu"), "") : v;
     const max = opts.max ?? (opts.multiline ? 200_000 : 500);
-    if ([...text].length > max) throw this.bad(label, `不能超过 ${max} 个字符`);
-    if (opts.required && !text.trim()) throw this.bad(label, "不能为空");
+    if ([...text].length > max) throw this.bad(name, label, `不能超过 ${max} 个字符`);
+    if (opts.required && !text.trim()) throw this.bad(name, label, "不能为空");
     return text;
   }
 
@@ -41,12 +42,12 @@ export class FormReader {
   id(name: string, label: string, opts: { required?: boolean } = {}): number | null {
     const v = this.body[name];
     if (v === undefined || v === "") {
-      if (opts.required) throw this.bad(label, "不能为空");
+      if (opts.required) throw this.bad(name, label, "不能为空");
       return null;
     }
-    if (typeof v !== "string" || !/^#?\d{1,15}$/.test(v.trim())) throw this.bad(label, "须为正整数编号");
+    if (typeof v !== "string" || !/^#?\d{1,15}$/.test(v.trim())) throw this.bad(name, label, "须为正整数编号");
     const n = Number(v.trim().replace(/^#/, ""));
-    if (!Number.isSafeInteger(n) || n <= 0) throw this.bad(label, "须为正整数编号");
+    if (!Number.isSafeInteger(n) || n <= 0) throw this.bad(name, label, "须为正整数编号");
     return n;
   }
 
@@ -54,9 +55,9 @@ export class FormReader {
   integer(name: string, label: string, range: { min: number; max: number; fallback?: number }): number {
     const v = this.body[name];
     if ((v === undefined || v === "") && range.fallback !== undefined) return range.fallback;
-    if (typeof v !== "string" || !/^-?\d{1,9}$/.test(v.trim())) throw this.bad(label, "须为整数");
+    if (typeof v !== "string" || !/^-?\d{1,9}$/.test(v.trim())) throw this.bad(name, label, "须为整数");
     const n = Number(v.trim());
-    if (n < range.min || n > range.max) throw this.bad(label, `须在 ${range.min}–${range.max} 之间`);
+    if (n < range.min || n > range.max) throw this.bad(name, label, `须在 ${range.min}–${range.max} 之间`);
     return n;
   }
 
@@ -64,7 +65,7 @@ export class FormReader {
   flag(name: string, label: string): boolean {
     const v = this.body[name];
     if (v === undefined) return false;
-    if (typeof v !== "string") throw this.bad(label, "只能填写一项");
+    if (typeof v !== "string") throw this.bad(name, label, "只能填写一项");
     return v === "on" || v === "1" || v === "true";
   }
 
@@ -72,7 +73,7 @@ export class FormReader {
   choice<T extends string>(name: string, label: string, allowed: readonly T[], fallback?: T): T {
     const v = this.body[name];
     if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw this.bad(label, "不是可选的值");
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw this.bad(name, label, "不是可选的值");
     return v as T;
   }
 
@@ -81,7 +82,7 @@ export class FormReader {
     const v = this.body[name];
     if (v === undefined) return [];
     const list = Array.isArray(v) ? v : [v];
-    if (list.length > max || list.some((x) => typeof x !== "string" || CONTROL.test(x) || x.length > 200)) throw this.bad(label);
+    if (list.length > max || list.some((x) => typeof x !== "string" || CONTROL.test(x) || x.length > 200)) throw this.bad(name, label);
     return list as string[];
   }
 }

@@ -6,8 +6,9 @@ import helmet from "helmet";
 import type { Config } from "../config/index.js";
 import type { Db } from "../db/client.js";
 import { cachedActor } from "../accounts/users.js";
-import type { Actor } from "../domain/roles.js";
+import { hasRole, Role, roleLabel, type Actor } from "../domain/roles.js";
 import { csrfToken, sessionSecret } from "./security.js";
+import { safeReturnPath } from "./return-path.js";
 import type { DbSessionStore } from "./session-store.js";
 
 declare module "express-serve-static-core" {
@@ -75,12 +76,33 @@ export function pageLocals(req: Request, res: Response, next: NextFunction): voi
 export function requireSignIn(db: Db): RequestHandler {
   return async (req, res, next) => {
     const actor = req.session.userId ? await cachedActor(db, req.session.userId) : null;
-    if (!actor) return res.redirect("/login");
+    if (!actor) {
+      // The page asked for comes back after sign-in (the link in an approval mail): kept as a
+      // same-origin path only (return-path.ts).
+      const next = req.method === "GET" ? safeReturnPath(req.originalUrl) : null;
+      return res.redirect(next && next !== "/" ? `/login?next=${encodeURIComponent(next)}` : "/login");
+    }
     req.actor = actor;
     res.locals.actor = actor;
-    res.locals.roles = [...new Set(actor.grants.map((g) => g.role))];
-    if (req.session.mustChangePassword && req.path !== "/password" && req.path !== "/logout") return res.redirect("/password");
+    // Named apart from anything a page passes (the 账号 page lists every role as `roles`).
+    res.locals.me = signedInHeader(actor, await divisionNames(db));
+    if (req.session.mustChangePassword && req.path !== "/password" && req.path !== "/logout") {
+      const next = req.method === "GET" ? safeReturnPath(req.originalUrl) : null;
+      return res.redirect(next && next !== "/" ? `/password?next=${encodeURIComponent(next)}` : "/password");
+    }
     if (req.session.mustEnrolSecondFactor && !req.path.startsWith("/account/second-factor") && req.path !== "/logout" && req.path !== "/password") return res.redirect("/account/second-factor");
     next();
   };
+}
+
+let divisionCache: { at: number; names: Map<number, string> } | null = null;
+async function divisionNames(db: Db): Promise<Map<number, string>> {
+  if (!divisionCache || Date.now() - divisionCache.at > 60_000) divisionCache = { at: Date.now(), names: new Map((await db.division.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name])) };
+  return divisionCache.names;
+}
+
+/** The header's 「张文艺 综合处信息管理员」 and which menus to show. */
+export function signedInHeader(actor: Actor, divisions: Map<number, string>) {
+  const labels = [...new Set(actor.grants.map((g) => `${g.divisionId != null ? (divisions.get(g.divisionId) ?? "") : ""}${roleLabel[g.role] ?? "其他角色"}`))];
+  return { roles: [...new Set(actor.grants.map((g) => g.role as string))], roleLabels: labels, infoCentre: hasRole(actor, Role.infoCentre), approver: hasRole(actor, Role.divisionHead) || hasRole(actor, Role.leader) };
 }

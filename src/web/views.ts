@@ -11,6 +11,9 @@ import { flagLabel, statusLabel } from "../domain/status.js";
 import { roleLabel } from "../domain/roles.js";
 import { neutraliseFileName } from "../util/display-text.js";
 import { formatDateTime, formatDay } from "../domain/time.js";
+import { auditActionLabel } from "../domain/audit-actions.js";
+import { fileKind, fileSize, highlight, readableProblem, snippet, waited, waitedHours } from "./format.js";
+import type { FormState } from "./forms.js";
 
 export const templatesDir = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.."), "templates");
 
@@ -30,6 +33,17 @@ export function useViews(web: Express): void {
   env.addFilter("decisionChannel", labelOf(decisionChannelLabel));
   env.addFilter("extractMethod", labelOf(extractMethodLabel));
   env.addGlobal("LOW_OCR_CONFIDENCE", LOW_OCR_CONFIDENCE);
+  env.addFilter("filesize", fileSize);
+  env.addFilter("filekind", fileKind);
+  env.addFilter("problem", readableProblem);
+  env.addFilter("waited", (d: Date | string | null) => waited(d));
+  env.addFilter("waitedHours", (d: Date | string | null) => waitedHours(d));
+  env.addFilter("auditAction", auditActionLabel);
+  // Escaped by highlight() itself, piece by piece; marked safe only after that.
+  env.addFilter("highlight", (text: string | null, q: string | null) => new nunjucks.runtime.SafeString(highlight(text, q)));
+  env.addFilter("snippet", snippet);
+  /** A refused form's typed value (forms.ts), else the stored one. */
+  env.addGlobal("kept", (fs: FormState | undefined, form: string, field: string, fallback: unknown) => (fs && fs.form === form && field in fs.input ? fs.input[field] : fallback));
   web.set("view engine", "njk");
   web.engine("njk", (file: string, options: object, cb: (e: Error | null, html?: string) => void) => env.render(file, options, cb as never));
   web.set("views", path.join(templatesDir, "web"));

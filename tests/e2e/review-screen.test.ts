@@ -35,10 +35,11 @@ afterAll(async () => {
 
 const signIn = (username: string): Promise<Page> => signInAs(browser, running.url, username, PASSWORD);
 
+/** An action's button, in its own form or in the approver's bar (同意 / 退回 / 意见 share one field). */
 async function act(page: Page, action: string, comment?: string) {
-  const form = page.locator(`form.action:has(button[data-action=${action}])`);
-  if (comment) await form.locator("input[name=comment]").fill(comment);
-  await form.locator("button").click();
+  const form = page.locator(`form:has(button[data-action=${action}])`);
+  if (comment) await form.locator("[name=comment]").fill(comment);
+  await form.locator(`button[data-action=${action}]`).click();
   await page.waitForSelector(".flash");
 }
 
@@ -51,7 +52,7 @@ describe("review screen in Chromium", () => {
     await expect(row.count()).resolves.toBe(1);
     // E-mail-derived text is escaped, never executed.
     expect(await row.locator("td.title a").textContent()).toContain("<script>alert(1)</script>");
-    await expect(row.locator("td").nth(2).textContent()).resolves.toContain("正定县编办");
+    await expect(row.locator("td[data-label=单位]").textContent()).resolves.toContain("正定县编办");
     await row.locator("td.title a").click();
     draftUrl = page.url();
     await expect(page.locator(".facts").textContent()).resolves.toContain("登记邮箱");

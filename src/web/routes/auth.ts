@@ -16,6 +16,7 @@ import { cookieOf, sessionSecret, signValue, verifySignedValue } from "../securi
 /** Between the password and the code: a signed cookie, not a session (none is stored before sign-in). */
 const PENDING_COOKIE = "gw.2fa";
 const PENDING_MINUTES = 5;
+import { safeReturnPath } from "../return-path.js";
 
 /** A new session id at sign-in (no fixation), then the user: only now is a session stored. */
 async function startSession(req: Request, r: SignInResult): Promise<void> {
@@ -26,7 +27,9 @@ async function startSession(req: Request, r: SignInResult): Promise<void> {
   req.session.mustEnrolSecondFactor = r.mustEnrolSecondFactor;
 }
 
-const landing = (r: SignInResult) => (r.mustChangePassword ? "/password" : r.mustEnrolSecondFactor ? "/account/second-factor" : "/");
+/** Where a sign-in goes: a forced step first (the page asked for kept through a password change), else that page. */
+const landing = (r: SignInResult, next: string | null) =>
+  r.mustChangePassword ? (next ? `/password?next=${encodeURIComponent(next)}` : "/password") : r.mustEnrolSecondFactor ? "/account/second-factor" : (next ?? "/");
 
 /** Before the signed-in check: the sign-in pages themselves. */
 export function signInRoutes(app: App): Router {
@@ -40,11 +43,11 @@ export function signInRoutes(app: App): Router {
   };
   const clearPending = (res: Response) => res.clearCookie(PENDING_COOKIE, { httpOnly: true, sameSite: "strict", secure, path: "/" });
   const r = express.Router();
-
-  r.get("/login", (_req, res) => res.render("login.njk", {}));
+  r.get("/login", (req, res) => res.render("login.njk", { next: safeReturnPath(req.query.next) }));
   r.post("/login", async (req, res) => {
     const form = formOf(req);
     let username = "";
+    const next = safeReturnPath((req.body as Record<string, string>).next);
     try {
       username = form.text("username", "用户名", { max: 64 });
       const password = form.text("password", "密码", { max: 256 });
@@ -52,29 +55,30 @@ export function signInRoutes(app: App): Router {
       if (result.secondFactor) {
         const until = new Date(Date.now() + PENDING_MINUTES * 60_000);
         res.cookie(PENDING_COOKIE, signValue(secret, "second-factor", String(result.userId), until), { httpOnly: true, sameSite: "strict", secure, path: "/", expires: until });
-        return res.redirect("/login/code");
+        return res.redirect(next ? `/login/code?next=${encodeURIComponent(next)}` : "/login/code");
       }
       await startSession(req, result);
-      res.redirect(landing(result));
+      res.redirect(landing(result, next));
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
-      res.status(httpStatus[err.code]).render("login.njk", { error: err.message, username });
+      res.status(httpStatus[err.code]).render("login.njk", { error: err.message, username, next });
     }
   });
 
-  r.get("/login/code", (req, res) => (pendingUser(req) ? res.render("login-code.njk", { minutes: PENDING_MINUTES }) : res.redirect("/login")));
+  r.get("/login/code", (req, res) => (pendingUser(req) ? res.render("login-code.njk", { minutes: PENDING_MINUTES, next: safeReturnPath(req.query.next) }) : res.redirect("/login")));
   r.post("/login/code", async (req, res) => {
     const userId = pendingUser(req);
     if (!userId) return res.redirect("/login");
+    const next = safeReturnPath((req.body as Record<string, string>).next);
     try {
       const code = formOf(req).text("code", "验证码", { max: 20, required: true });
       const result = await completeSecondFactor(db, config, factor, userId, code, req.ip ?? "");
       clearPending(res);
       await startSession(req, result);
-      res.redirect(landing(result));
+      res.redirect(landing(result, next));
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
-      res.status(httpStatus[err.code]).render("login-code.njk", { error: err.message, minutes: PENDING_MINUTES });
+      res.status(httpStatus[err.code]).render("login-code.njk", { error: err.message, minutes: PENDING_MINUTES, next });
     }
   });
   return r;
@@ -85,8 +89,9 @@ export function accountRoutes(app: App): Router {
   const factor = new SecondFactor(app.db, app.config.dbFile);
   const r = express.Router();
   r.post("/logout", (req, res) => req.session.destroy(() => res.redirect("/login")));
-  r.get("/password", (_req, res) => res.render("password.njk", {}));
+  r.get("/password", (req, res) => res.render("password.njk", { returnTo: safeReturnPath(req.query.next) }));
   r.post("/password", async (req, res) => {
+    const returnTo = safeReturnPath((req.body as Record<string, string>).returnTo);
     try {
       const form = formOf(req);
       const current = form.text("current", "当前密码", { max: 256 });
@@ -97,10 +102,10 @@ export function accountRoutes(app: App): Router {
       invalidateActors();
       req.session.mustChangePassword = false;
       req.session.flash = "密码已修改，您在其他地方的登录已全部退出";
-      res.redirect(req.session.mustEnrolSecondFactor ? "/account/second-factor" : "/queue");
+      res.redirect(req.session.mustEnrolSecondFactor ? "/account/second-factor" : (returnTo ?? "/"));
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
-      res.status(httpStatus[err.code]).render("password.njk", { error: err.message });
+      res.status(httpStatus[err.code]).render("password.njk", { error: err.message, returnTo });
     }
   });
 

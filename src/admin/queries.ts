@@ -33,19 +33,20 @@ export class AdminReads {
     return { officers, missing: units.filter((u) => u.officers.length === 0) };
   }
 
-  /** 运行状态: mailboxes, open alerts, failed intake, the outbox, and intake outcomes counted. */
+  /** 运行状态: mailboxes, open alerts, failed intake, ignored mail (bounces, auto-replies), the outbox, and intake outcomes counted. */
   async status() {
-    const [mailboxes, alerts, failed, outbox, counts, approversWithoutAddress] = await Promise.all([
+    const [mailboxes, alerts, failed, ignored, outbox, counts, approversWithoutAddress] = await Promise.all([
       this.db.mailbox.findMany({ orderBy: { id: "asc" } }),
       this.db.alert.findMany({ where: { resolvedAt: null }, orderBy: { id: "desc" }, take: 50 }),
       this.db.intakeMessage.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take: 100, include: { mailbox: true } }),
+      this.db.intakeMessage.findMany({ where: { outcome: "ignored" }, orderBy: { id: "desc" }, take: 50, select: { id: true, receivedAt: true, fromAddress: true, subject: true, error: true, file: true, sourceKey: true } }),
       this.db.outboundMail.findMany({ orderBy: { id: "desc" }, take: 50 }),
       this.db.intakeMessage.groupBy({ by: ["outcome"], _count: { _all: true } }),
       missingApproverAddresses(this.db),
     ]);
     // The website push (publish/webhook.ts): the latest deliveries, each with its state and last error.
     const webhooks = await this.db.webhookDelivery.findMany({ orderBy: { id: "desc" }, take: 50, include: { publishedItem: { select: { title: true, draftId: true, version: true } } } });
-    return { mailboxes, alerts, failed, outbox, counts, approversWithoutAddress, webhooks };
+    return { mailboxes, alerts, failed, ignored, outbox, counts, approversWithoutAddress, webhooks };
   }
 
   async outboxMail(id: number) {

@@ -47,7 +47,20 @@ export function documentTitleLine(text: string): string | null {
   return lines.find((l) => DOC_TITLE.test(l)) ?? null;
 }
 
+/**
+ * The longest title a draft gets: a 公文 title is rarely over 60 characters, and a 300 KB subject
+ * made a 100,000-character title (the queue, the search index and every notice carried it).
+ */
+export const TITLE_MAX_CHARS = 200;
+
 export function chooseTitle(subject: string, texts: string[]): { title: string; reason: string } {
+  const chosen = chooseTitleUnbounded(subject, texts);
+  const chars = [...chosen.title];
+  if (chars.length <= TITLE_MAX_CHARS) return chosen;
+  return { title: chars.slice(0, TITLE_MAX_CHARS).join(""), reason: `${chosen.reason}；原标题 ${chars.length} 字，过长，截取前 ${TITLE_MAX_CHARS} 字` };
+}
+
+function chooseTitleUnbounded(subject: string, texts: string[]): { title: string; reason: string } {
   const stripped = stripSubjectPrefixes(subject);
   if (!isGenericSubject(stripped)) {
     return { title: stripped, reason: stripped === subject.trim() ? "取自邮件主题" : `取自邮件主题（去掉前缀“${subject.trim().slice(0, subject.trim().length - stripped.length).trim()}”）` };

@@ -55,6 +55,16 @@ const schema = z.object({
   LIMIT_PIXELS: int(40_000_000),
   LIMIT_OCR_PAGE_SECONDS: int(60),
   LIMIT_OCR_DOCUMENT_SECONDS: int(600),
+  /** A message's whole budget: pages read (text layer or OCR) and OCR seconds over all its documents. */
+  LIMIT_MESSAGE_PAGES: int(200),
+  LIMIT_MESSAGE_OCR_SECONDS: int(900),
+  /** PDF: bytes its non-image streams may decode to (Flate bombs), and seconds to read its text. */
+  LIMIT_PDF_DECODED_BYTES: int(128 * 1024 * 1024),
+  LIMIT_PDF_SECONDS: int(60),
+  /** Reading one message (MIME, documents; OCR apart) in an extraction worker: wall clock. */
+  LIMIT_EXTRACT_SECONDS: int(120),
+  /** Resident memory of one extraction or OCR worker process (native memory included). */
+  LIMIT_WORKER_MEMORY_MB: z.coerce.number().int().min(128).default(1024),
   /** ZIP-based attachments (ZIP, DOCX, XLSX, OFD): entries, inflated bytes per entry and in all, ratio, nesting. */
   LIMIT_ARCHIVE_ENTRIES: int(2000),
   LIMIT_ARCHIVE_ENTRY_BYTES: int(50 * 1024 * 1024),
@@ -158,6 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pixels: e.LIMIT_PIXELS,
       ocrPageSeconds: e.LIMIT_OCR_PAGE_SECONDS,
       ocrDocumentSeconds: e.LIMIT_OCR_DOCUMENT_SECONDS,
+      messagePages: e.LIMIT_MESSAGE_PAGES,
+      messageOcrSeconds: e.LIMIT_MESSAGE_OCR_SECONDS,
+      pdfDecodedBytes: e.LIMIT_PDF_DECODED_BYTES,
+      pdfSeconds: Math.max(1, e.LIMIT_PDF_SECONDS),
+      extractSeconds: Math.max(1, e.LIMIT_EXTRACT_SECONDS),
+      workerMemoryMb: e.LIMIT_WORKER_MEMORY_MB,
       archive: { entries: e.LIMIT_ARCHIVE_ENTRIES, entryBytes: e.LIMIT_ARCHIVE_ENTRY_BYTES, totalBytes: e.LIMIT_ARCHIVE_BYTES, ratio: Math.max(1, e.LIMIT_ARCHIVE_RATIO), depth: e.LIMIT_ARCHIVE_DEPTH },
     },
   };

@@ -7,7 +7,12 @@ export const ErrorCodes = {
   TOO_MANY_PARTS: "MIME 部件过多",
   MIME_TOO_DEEP: "MIME 嵌套过深",
   MALFORMED_MIME: "邮件格式无法解析",
+  NOT_A_MESSAGE: "不是邮件",
+  HTML_TOO_DEEP: "HTML 嵌套过深",
   EXTRACT_FAILED: "附件内容提取失败",
+  EXTRACT_TIMEOUT: "提取超时",
+  EXTRACT_MEMORY: "提取时内存超限",
+  EXTRACT_CRASHED: "提取进程意外退出",
   // review chain
   NOT_FOUND: "记录不存在",
   FORBIDDEN: "无权执行此操作",

@@ -152,4 +152,6 @@ export const flagLabel: Record<string, string> = {
   mail_refused: "邮件回复未生效",
   unscreened: "未能检查",
   text_missing: "未能提取文字",
+  text_truncated: "文字过长已截断",
+  similar_to: "疑似重复",
 };

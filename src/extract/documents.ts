@@ -13,6 +13,8 @@ import { closePdf, openPdf } from "./pdf.js";
 import { xlsText, xlsxText } from "./spreadsheets.js";
 import { decodeDeclared, htmlToText, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
 import { looksLikeZip } from "./unzip.js";
+import { checkPdfStreams, PdfRefused } from "./pdf-limits.js";
+import { TimedOut, withTimeout } from "./timeout.js";
 
 export type { PageText, PartExtraction } from "./part.js";
 
@@ -51,9 +53,15 @@ export function partKind(p: Pick<MimePart, "contentType" | "filename"> & { conte
 }
 
 async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction> {
+  try {
+    checkPdfStreams(content, limits.pdfDecodedBytes);
+  } catch (err) {
+    if (err instanceof PdfRefused) return extraction({ method: "pdf-text", status: "failed", error: err.message });
+    throw err;
+  }
   const parser = openPdf({ data: new Uint8Array(content) });
   try {
-    const res = await parser.getText({ first: limits.pdfPages });
+    const res = await withTimeout(parser.getText({ first: limits.pdfPages }), limits.pdfSeconds * 1000, `PDF 读取超过 ${limits.pdfSeconds} 秒，未能读取`);
     if (res.total > limits.pdfPages)
       return extraction({ method: "pdf-text", status: "failed", pageCount: res.total, error: `PDF 共 ${res.total} 页，超过限制 ${limits.pdfPages} 页` });
     const pages: PageText[] = res.pages.map((pg) => ({
@@ -72,6 +80,7 @@ async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction>
       pages,
     });
   } catch (err) {
+    if (err instanceof TimedOut) return extraction({ method: "pdf-text", status: "failed", error: err.message });
     const msg = errorMessage(err);
     const encrypted = /password|encrypt/i.test(msg);
     return extraction({ method: "pdf-text", status: "failed", error: encrypted ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}` });

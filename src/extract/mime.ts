@@ -9,6 +9,7 @@ import { GatewayError } from "../domain/errors.js";
 import { cjkCount, decodeFileName, decodeUnknown, htmlToText, repairLatin1Mojibake, replacementCount, tidyText } from "./text.js";
 import { scanStructure } from "./structure.js";
 import { identityOf, readHeaderBlock } from "./header-block.js";
+import { bounceReason } from "./bounce.js";
 
 export interface MimePart {
   index: number;
@@ -110,20 +111,61 @@ function senderProblems(raw: Buffer, parsedFrom: string | null): string[] {
   return id.from === parsedFrom ? [] : [`两种读法得到不同的发件人（${id.from ?? "无"} / ${parsedFrom ?? "无"}）`];
 }
 
-function automaticReason(p: ParsedMail): string | null {
+function automaticReason(p: ParsedMail, subject: string, text: string): string | null {
   const h = (n: string) => {
     const v = p.headers.get(n);
     return v == null ? "" : String(typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v).toLowerCase();
   };
+  // A bounce first: it is auto-submitted too, but 退信 says what it is.
+  const from = firstAddress(p.from);
+  const bounce = bounceReason({ fromAddress: from.address, fromName: from.name, subject, contentType: h("content-type"), header: h, text });
+  if (bounce) return bounce;
   const auto = h("auto-submitted");
   if (auto && auto !== "no") return `Auto-Submitted: ${auto}`;
   if (h("x-autoreply") || h("x-autorespond")) return "X-Autoreply";
   const prec = h("precedence");
   if (["auto_reply", "bulk", "junk", "list"].includes(prec)) return `Precedence: ${prec}`;
-  if (h("content-type").startsWith("multipart/report")) return "delivery report";
-  const subject = (p.subject ?? "").trim();
+  subject = subject.trim();
   if (/^(自动回复|自动答复|Auto(matic)? ?reply|Out of Office|休假|外出)[:：]/i.test(subject)) return `subject: ${subject.slice(0, 20)}`;
   return null;
+}
+
+/** The parser's own limits, named by their real cause (they are not broken MIME). */
+function parserRefusal(err: Error): GatewayError {
+  const m = err.message;
+  if (/Max allowed child nodes exceeded/i.test(m)) return new GatewayError("TOO_MANY_PARTS", "邮件的 MIME 部件超过解析器上限（1000 个），未处理");
+  if (/Max header size/i.test(m)) return new GatewayError("MALFORMED_MIME", "邮件头超过解析器上限（单个部件的邮件头过长），未处理");
+  if (/Maximum call stack size exceeded/i.test(m)) return new GatewayError("MIME_TOO_DEEP", "邮件结构嵌套过深，超出解析器能力，未处理");
+  return new GatewayError("MALFORMED_MIME", `邮件格式无法解析：${m}`);
+}
+
+/**
+ * Bytes that are no mail at all (a file dropped into the mailbox, a truncated transfer, random
+ * data) must not become a draft with a binary title: a message starts with a header field
+ * (RFC 5322 2.2: a name of printable ASCII, a colon) — or an mbox "From " line before one —
+ * and its header block holds text, not NUL or control bytes.
+ */
+export function notAMessage(raw: Buffer): string | null {
+  const window = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString("latin1");
+  const end = window.search(/\r?\n\r?\n/);
+  const head = end < 0 ? window : window.slice(0, end);
+  const lines = head.split(/\r?\n/);
+  const first = lines[0]!.startsWith("From ") ? 1 : 0;
+  if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(lines[first] ?? "")) return "开头不是邮件头（应为「字段名: 值」），可能是误投入邮箱的文件或损坏的数据";
+  // eslint-disable-next-line no-control-regex
+  const controls = head.match(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g)?.length ?? 0;
+  if (controls > 0) return `邮件头中含 ${controls} 个二进制控制字符，不是邮件`;
+  const fields = lines.slice(first).filter((l) => /^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(l) || /^[ \t]/.test(l)).length;
+  if (fields * 2 < lines.length - first) return "邮件头大半不是「字段名: 值」形式，不是邮件";
+  return null;
+}
+
+/** Share of C0 control characters (other than tab, line feed, form feed, carriage return) in a text. */
+function controlShare(text: string): number {
+  const sample = text.slice(0, 64 * 1024);
+  if (!sample.length) return 0;
+  // eslint-disable-next-line no-control-regex
+  return (sample.match(/[\x00-\x08\x0b\x0e-\x1f\x7f]/g)?.length ?? 0) / sample.length;
 }
 
 /**
@@ -135,7 +177,7 @@ async function decode(raw: Buffer, limits: Limits): Promise<{ p: ParsedMail; tex
   try {
     p = await parse(raw, limits);
   } catch (err) {
-    throw new GatewayError("MALFORMED_MIME", `邮件格式无法解析：${(err as Error).message}`);
+    throw parserRefusal(err as Error);
   }
   let repaired = false;
   let text = p.text ?? "";
@@ -233,11 +275,14 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
   if (raw.length === 0) throw new GatewayError("EMPTY_MESSAGE");
   if (raw.length > limits.messageBytes)
     throw new GatewayError("MESSAGE_TOO_LARGE", `邮件 ${raw.length} 字节，超过限制 ${limits.messageBytes} 字节`);
+  const garbage = notAMessage(raw);
+  if (garbage) throw new GatewayError("NOT_A_MESSAGE", `不是邮件：${garbage}`);
   const structure = scanStructure(raw);
-  if (structure.parts > limits.parts)
-    throw new GatewayError("TOO_MANY_PARTS", `邮件含 ${structure.parts} 个 MIME 部件，超过限制 ${limits.parts}`);
+  // Depth first: a deep message has many parts too, and its depth is the cause.
   if (structure.depth > limits.mimeDepth)
     throw new GatewayError("MIME_TOO_DEEP", `MIME 嵌套 ${structure.depth} 层，超过限制 ${limits.mimeDepth}`);
+  if (structure.parts > limits.parts)
+    throw new GatewayError("TOO_MANY_PARTS", `邮件含 ${structure.parts} 个 MIME 部件，超过限制 ${limits.parts}`);
 
   const { p, text: decodedText, html, subject, repaired } = await decode(raw, limits);
   const flags: string[] = [];
@@ -246,7 +291,13 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
   let text = decodedText;
   const textSource = text.trim() ? "plain" : html ? "html" : "none";
   if (textSource === "html") text = htmlToText(html!);
+  // A text body of binary data (a fax server that put the raw TIFF in the body, random bytes
+  // under a plausible header) is no submission: it would become a draft with a binary title.
+  if (controlShare(text) > 0.05 || controlShare(subject) > 0.05) throw new GatewayError("NOT_A_MESSAGE", "不是文字邮件：正文或主题中大量为二进制控制字符");
 
+  const tidy = tidyText(text);
+  const bodyText = tidy.slice(0, limits.textChars);
+  if (bodyText.length < tidy.length) flags.push(`body_truncated:${tidy.length}`);
   const parts: MimePart[] = [];
   const rawNames = p.attachments.some((a) => a.filename?.includes("\ufffd")) ? rawParameterNames(raw) : [];
   p.attachments.forEach((a, index) => {
@@ -280,8 +331,8 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
     inReplyTo: p.inReplyTo ?? null,
     references: refs,
     textSource,
-    automatic: automaticReason(p),
-    text: tidyText(text).slice(0, limits.textChars),
+    automatic: automaticReason(p, subject, text),
+    text: bodyText,
     html,
     parts,
     flags,

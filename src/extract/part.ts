@@ -34,6 +34,8 @@ export interface PartExtraction {
   lowConfidencePages?: number[];
   /** Files inside this part, to be extracted (and screened) as parts of the message. */
   members?: MemberFile[];
+  /** Set when the text was cut to the message's LIMIT_TEXT_CHARS: the length it had. */
+  truncatedFrom?: number;
   /** Text that is not body text but must be screened (Art. 10): headers, footers, hidden sheets. */
   screenTexts?: Array<{ where: string; text: string }>;
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import type { PDFParse as PdfParser } from "pdf-parse";
 import { preserveBuiltins } from "../util/builtins.js";
+import { withTimeout } from "./timeout.js";
 
 const builtins = preserveBuiltins();
 const { PDFParse } = await import("pdf-parse");
@@ -39,6 +40,7 @@ export function openPdf(params: PdfParams): PdfParser {
 
 /** Frees the document and undoes what pdf.js did to the built-ins while reading it. */
 export async function closePdf(parser: PdfParser): Promise<void> {
-  await parser.destroy().catch(() => undefined);
+  // A document abandoned mid-read (extract/timeout.ts) may never finish destroying either.
+  await withTimeout(parser.destroy(), 5000, "PDF 关闭超时").catch(() => undefined);
   builtins.restore(replacedByPdfJs);
 }

@@ -1,6 +1,7 @@
 // Text helpers shared by the extractors: charset sniffing, HTML → text, whitespace.
 import iconv from "iconv-lite";
 import { convert, type FormatCallback } from "html-to-text";
+import { GatewayError } from "../domain/errors.js";
 import { tableToText } from "./tables.js";
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/g;
@@ -116,11 +117,63 @@ export function tidyText(s: string): string {
 }
 
 /**
+ * Deepest element nesting converted to text. html-to-text walks the tree recursively and
+ * overflows the call stack at about 2,000 levels ("Maximum call stack size exceeded", which was
+ * reported as 「邮件格式无法解析」 though the MIME was fine); htmlparser2's parse alone is
+ * quadratic in the depth. Real markup stays far below this: Chromium's parser flattens anything
+ * nested deeper than 512 levels.
+ */
+export const MAX_HTML_DEPTH = 1000;
+
+// Elements that hold no content, and elements a parser closes implicitly when a sibling opens
+// (li after li, td after td): neither opens a level that nests.
+const VOID_OR_IMPLIED = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "rt", "rp"]);
+
+/**
+ * The nesting depth of HTML elements in one linear pass, stopping once past `stopAt`: a start
+ * tag opens a level (unless void or implied-end), an end tag closes down to the
+ * nearest open element of its name and is ignored otherwise; comments are skipped.
+ */
+export function htmlNestingDepth(html: string, stopAt = Infinity): number {
+  const stack: string[] = [];
+  const open = new Map<string, number>();
+  let max = 0;
+  // [^<>]: a scan from one "<" stops at the next, so the pass stays linear on "<<<<…".
+  const tag = /<(!--|\/?)([A-Za-z][A-Za-z0-9:_-]*)?[^<>]*>/g;
+  for (let m = tag.exec(html); m; m = tag.exec(html)) {
+    if (m[1] === "!--") {
+      const end = html.indexOf("-->", m.index + 4);
+      if (end < 0) break;
+      tag.lastIndex = end + 3;
+      continue;
+    }
+    const name = m[2]?.toLowerCase();
+    if (!name || VOID_OR_IMPLIED.has(name)) continue;
+    if (m[1] === "/") {
+      if (!open.get(name)) continue;
+      while (stack.length) {
+        const top = stack.pop()!;
+        open.set(top, open.get(top)! - 1);
+        if (top === name) break;
+      }
+      continue;
+    }
+    // In HTML mode a trailing "/" closes nothing (htmlparser2 as html-to-text uses it): <div/> nests.
+    stack.push(name);
+    open.set(name, (open.get(name) ?? 0) + 1);
+    if (stack.length > max && (max = stack.length) > stopAt) return max;
+  }
+  return max;
+}
+
+/**
  * HTML → text, the gateway's own conversion for every HTML it reads (mail bodies, HTML
  * attachments, DOCX through mammoth): no link targets ("[javascript:…]", tracking URLs), no
  * image URLs, no scripts or styles, and tables kept as tables in the text form of tables.ts.
  */
 export function htmlToText(html: string): string {
+  const depth = htmlNestingDepth(html, MAX_HTML_DEPTH);
+  if (depth > MAX_HTML_DEPTH) throw new GatewayError("HTML_TOO_DEEP", `HTML 元素嵌套超过 ${MAX_HTML_DEPTH} 层，无法转换为文字（邮件结构本身无误）`);
   return tidyText(
     convert(html, {
       wordwrap: false,

@@ -39,6 +39,16 @@ export function unreadParts(parts: PreparedPart[]): { unscreened: string[]; text
   return { unscreened, textMissing };
 }
 
+/** What was cut to LIMIT_TEXT_CHARS: the mail body and parts, with their full length. */
+export function truncations(messageFlags: string[], parts: PreparedPart[]): string[] {
+  const out: string[] = [];
+  const body = messageFlags.find((f) => f.startsWith("body_truncated:"));
+  if (body) out.push(`邮件正文共 ${body.slice("body_truncated:".length)} 字`);
+  for (const { part, extraction } of parts)
+    if (extraction.truncatedFrom != null) out.push(`「${part.filename != null ? neutraliseFileName(part.filename) : `附件${part.index + 1}`}」共 ${extraction.truncatedFrom} 字，保留前 ${extraction.text.length} 字`);
+  return out;
+}
+
 /** An image that may be a photo of the event (not a fax page or a scanned document format). */
 export function isPhotoLike(p: PreparedPart): boolean {
   return /^image\/(jpeg|png|gif|webp|bmp)$/.test(p.part.contentType) || (p.extraction.method === "ocr" && /\.(jpe?g|png|gif|webp|bmp)$/i.test(p.part.filename ?? ""));
@@ -110,6 +120,8 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   const lowPages = parts.flatMap((p) => (p.extraction.lowConfidencePages ?? []).map((n) => `${p.part.filename != null ? neutraliseFileName(p.part.filename) : "附件"} 第${n}页`));
   if (lowPages.length) flags.push("low_ocr_confidence");
   if (parts.some((p) => p.extraction.status === "failed")) flags.push("attachment_failed");
+  const cut = truncations(parsed.flags, parts);
+  if (cut.length) flags.push("text_truncated");
   const unread = unreadParts(parts);
   if (unread.textMissing.length) flags.push("text_missing");
   if (unread.unscreened.length) flags.push("unscreened");
@@ -141,6 +153,7 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
         unread.unscreened.length ? `未能检查：${unread.unscreened.join("；")}。其内容未经密级检查（第十条），须人工查看原件后方可送审` : null,
         unread.textMissing.length ? `未能提取文字：${unread.textMissing.join("；")}` : null,
         lowPages.length ? `OCR 置信度低：${lowPages.join("、")}，请对照原件核对` : null,
+        cut.length ? `文字过长，已截断：${cut.join("；")}，请对照原件查看其余内容` : null,
       ]
         .filter(Boolean)
         .join("\n") || null,

@@ -1,7 +1,7 @@
 // Extraction, the first half of the stage work that needs no database: raw bytes → parsed
-// message and the text of its parts (MIME, limits, charsets, PDF/Word, OCR). It runs on the main
-// thread, with the source; OCR runs in tesseract.js's own workers. The second half, the
-// decisions, is in decide.ts and runs in the commit thread.
+// message and the text of its parts (MIME, limits, charsets, PDF/Word, OCR). It runs in a
+// supervised extraction worker (isolation/), or inline for small text-only mail; OCR runs in
+// the OCR lane. The second half, the decisions, is in decide.ts and runs in the commit thread.
 import type { Limits } from "../config/index.js";
 import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, partKind, type PartExtraction } from "../extract/documents.js";
@@ -15,6 +15,61 @@ function summary(p: ParsedMessage): MessageSummary {
   return rest;
 }
 
+/**
+ * What one message may cost over all its documents, not per document: pages read (text layer
+ * or OCR) and OCR seconds. Each attachment had its own 600 s OCR budget, so a mail with 300
+ * scans had none at all.
+ */
+export class MessageBudget {
+  private pages = 0;
+  private ocrMs = 0;
+  constructor(private readonly limits: Limits) {}
+
+  /** Takes a document's pages; returns why it may not be read, or null. */
+  takePages(n: number, name: string): string | null {
+    if (this.pages + n > this.limits.messagePages) return `「${name}」${n} 页，本邮件已读 ${this.pages} 页，超过每封邮件 ${this.limits.messagePages} 页的限制，未读取`;
+    this.pages += n;
+    return null;
+  }
+
+  /** OCR seconds still available to this message for one document (never more than a document may take). */
+  ocrSecondsLeft(): number {
+    return Math.max(0, Math.min(this.limits.ocrDocumentSeconds, this.limits.messageOcrSeconds - this.ocrMs / 1000));
+  }
+
+  spendOcr(ms: number): void {
+    this.ocrMs += ms;
+  }
+}
+
+/**
+ * Bounds the text of every part and of its pages by LIMIT_TEXT_CHARS for the whole message
+ * (10.5 M characters of one attachment went into a draft body and the search index). What is
+ * cut is said on the part (`truncatedFrom`), and the draft says it.
+ */
+export function boundTexts(parts: PreparedPart[], maxChars: number): void {
+  let left = maxChars;
+  for (const p of parts) {
+    const x = p.extraction;
+    const length = x.text.length;
+    if (length > left) {
+      p.extraction = { ...x, text: x.text.slice(0, left), truncatedFrom: length };
+      let pageLeft = left;
+      p.extraction.pages = x.pages.map((pg) => {
+        const text = pg.text.slice(0, Math.max(0, pageLeft));
+        pageLeft -= text.length;
+        return { ...pg, text };
+      });
+    }
+    left = Math.max(0, left - p.extraction.text.length);
+  }
+}
+
+/** Pages a document declares, once read (PDF, OFD, multi-page TIFF), for the message budget. */
+function pagesOf(x: PartExtraction): number {
+  return x.pageCount ?? x.pages.length;
+}
+
 /** Parse and extract: subject, addresses and body, then the text of every part (PDF, Word, OCR of scans, forwarded mail). */
 export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngine): Promise<Extracted> {
   let parsed: ParsedMessage;
@@ -24,6 +79,7 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
     if (err instanceof GatewayError) return { kind: "failed", code: err.code, error: err.message };
     return { kind: "failed", code: "MALFORMED_MIME", error: `邮件格式无法解析：${errorMessage(err)}` };
   }
+  const budget = new MessageBudget(limits);
   const parts: PreparedPart[] = [];
   // Containers (ZIP, DOCX media and embeddings, OFD image pages) add their members to the work
   // list, so each is extracted, OCR'd and screened like an attachment (see extract/members.ts).
@@ -32,12 +88,18 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
   let memberCount = 0;
   for (let w = 0; w < work.length; w++) {
     const part = work[w]!;
+    const name = part.filename ?? `附件${part.index + 1}`;
     let extraction: PartExtraction = await extractPart(part, limits);
+    const overPages = pagesOf(extraction) ? budget.takePages(pagesOf(extraction), name) : null;
+    if (overPages) extraction = { ...extraction, status: "failed", error: overPages, text: "", pages: [] };
     let pageImages: Buffer[] | undefined;
-    if (ocr) {
+    if (ocr && !overPages) {
       // Fax scans, scanned PDFs and images (attached or inline): pages without a usable text layer are OCR'd.
       try {
-        const o = await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: limits.ocrDocumentSeconds });
+        const started = Date.now();
+        const seconds = budget.ocrSecondsLeft();
+        const o = seconds > 0 ? await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: seconds }) : null;
+        budget.spendOcr(Date.now() - started);
         if (o) {
           // The page images travel beside the extraction (stored as blobs, never cloned to the commit thread).
           const { pageImages: images, ...rest } = o;
@@ -67,5 +129,6 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
     }
     parts.push({ part, extraction, pageImages });
   }
+  boundTexts(parts, limits.textChars);
   return { kind: "extracted", parsed: summary(parsed), parts };
 }

@@ -139,7 +139,7 @@ describe("titles and bodies are bounded", () => {
     const parts = [part("甲".repeat(600)), part("乙".repeat(600), [page(1, "乙".repeat(300)), page(2, "乙".repeat(300))]), part("丙")];
     boundTexts(parts, 1000);
     expect(parts.map((p) => p.extraction.text.length)).toEqual([600, 400, 0]);
-    expect(parts.map((p) => p.extraction.truncatedFrom)).toEqual([undefined, 600, 1]);
+    expect(parts.map((p) => (p.extraction as { truncatedFrom?: number }).truncatedFrom)).toEqual([undefined, 600, 1]);
     expect(parts[1]!.extraction.pages.map((p) => p.text.length)).toEqual([300, 100]);
   });
 

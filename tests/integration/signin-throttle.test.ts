@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshApp, type TestEnv } from "../helpers.js";
 import { seedDemoUsers } from "../../src/accounts/users.js";
 import { serve, type Running } from "../../src/serve.js";
-import { Client, errorText } from "../support/http-client.js";
+import { Client, errorText, signInAdministrator } from "../support/http-client.js";
 
 const PASSWORD = "Demo-pass-2026";
 let t: TestEnv;
@@ -58,6 +58,18 @@ describe("sign-in throttling", () => {
     expect(new Set(texts).size).toBe(1);
     expect(texts[0]).toContain("用户名或密码错误");
     expect(texts[0]).not.toMatch(/\d{1,2}:\d{2}/); // no time that would tell a locked account apart
+  });
+
+  it("shows the system administrator until when the account is locked, in Beijing time, and lets them unlock it", async () => {
+    const user = await t.app.db.user.findUniqueOrThrow({ where: { username: "niulifeng" } });
+    const admin = await signInAdministrator(running.url, "xitong", PASSWORD);
+    const page = await (await admin.req("/admin/users")).text();
+    const row = new RegExp(`<tr data-username="niulifeng">[\\s\\S]*?</tr>`).exec(page)![0];
+    const beijing = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(user.lockedUntil!);
+    expect(row).toContain(`锁定至 ${beijing}（北京时间）`);
+    expect((await admin.post(`/admin/users/${user.id}/unlock`, { _csrf: await admin.csrf("/admin/users") })).headers.get("location")).toBe("/admin/users");
+    expect((await new Client(running.url).signIn("niulifeng", PASSWORD)).status).toBe(302);
+    expect((await t.app.db.auditEvent.findFirstOrThrow({ where: { action: "user.unlock" } })).actor).toBe("user:xitong");
   });
 
   it("refuses a flood from one address, saying until when in Beijing time, without checking passwords", async () => {

@@ -48,7 +48,10 @@ export function peopleRoutes(app: App): Router {
 
   // ───────────── 账号: system administrator ─────────────
   const system = only(Role.systemAdmin);
-  r.get("/users", system, async (_req, res) => res.render("admin-users.njk", { ...(await reads.accounts()), now: new Date() }));
+  r.get("/users", system, async (_req, res) => {
+    const { users, peopleWithoutAccount } = await reads.accounts();
+    res.render("admin-users.njk", { users: users.map((u) => ({ ...u, isAdministrator: requiresSecondFactor(u.grants as Grant[]) })), peopleWithoutAccount, now: new Date() });
+  });
   r.post("/users", system, async (req, res) => {
     const f = formOf(req);
     const { user, password } = await admin.createUser(actorOf(req), { username: f.text("username", "用户名", { max: 32, required: true }), displayName: f.text("displayName", "姓名", { max: 40, required: true }), personId: f.id("personId", "对应人员") }, req.ip);
@@ -81,7 +84,7 @@ export function peopleRoutes(app: App): Router {
   // ───────────── 人员与角色: security administrator ─────────────
   const security = only(Role.securityAdmin);
   r.get("/people", security, async (_req, res) =>
-    res.render("admin-people.njk", { ...(await reads.people()), roles: Object.entries(roleLabel), duties: roleDuty, ranks: Object.entries(LEADER_RANKS), rankLabel: LEADER_RANKS }),
+    res.render("admin-people.njk", { ...(await reads.people()), roleChoices: Object.entries(roleLabel), duties: roleDuty, ranks: Object.entries(LEADER_RANKS), rankLabel: LEADER_RANKS }),
   );
   r.post("/people", security, async (req, res) => {
     const f = formOf(req);

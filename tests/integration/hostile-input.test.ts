@@ -72,16 +72,18 @@ describe("malformed form values", () => {
     const d = await t.app.db.draft.findFirstOrThrow({ where: { title: "石家庄市编办报送材料" } });
     const csrf = await zhang.csrf(`/drafts/${d.id}`);
     const cases: Array<[string, Record<string, string | string[]>, string]> = [
-      [`/drafts/${d.id}/edit`, { title: ["甲", "乙"], body: "正文", version: String(d.version) }, "「标题」只能填写一项"],
-      [`/drafts/${d.id}/edit`, { title: "标题\u0000", body: "正文", version: String(d.version) }, "「标题」含有不允许的控制字符"],
-      [`/drafts/${d.id}/action`, { action: "send_for_review", version: "abc" }, "「版本号」须为正整数编号"],
-      [`/drafts/${d.id}/action`, { action: "delete_everything", version: String(d.version) }, "「操作」不是可选的值"],
-      [`/drafts/${d.id}/triage`, { unitId: "1e3", columnId: "", divisionId: "", version: String(d.version) }, "「报送单位」须为正整数编号"],
-      [`/drafts/${d.id}/merge`, { originalId: "", version: String(d.version) }, "「原稿编号」不能为空"],
+      [`/drafts/${d.id}/edit`, { _form: "edit", title: ["甲", "乙"], body: "正文", version: String(d.version) }, "「标题」只能填写一项"],
+      [`/drafts/${d.id}/edit`, { _form: "edit", title: "标题\u0000", body: "正文", version: String(d.version) }, "「标题」含有不允许的控制字符"],
+      [`/drafts/${d.id}/action`, { _form: "action:archive", action: "archive", version: "abc" }, "「版本号」须为正整数编号"],
+      [`/drafts/${d.id}/action`, { _form: "action:archive", action: "delete_everything", version: String(d.version) }, "「操作」不是可选的值"],
+      [`/drafts/${d.id}/triage`, { _form: "triage", unitId: "1e3", columnId: "", divisionId: "", version: String(d.version) }, "「报送单位」须为正整数编号"],
+      [`/drafts/${d.id}/merge`, { _form: "merge", originalId: "", version: String(d.version) }, "原稿编号"],
     ];
     for (const [path, form, message] of cases) {
       const res = await zhang.post(path, { ...form, _csrf: csrf });
-      expect([path, res.status, errorText(await res.text())]).toEqual([path, 400, message]);
+      const html = await res.text();
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(errorText(html)).toContain(message);
     }
     expect((await t.app.db.draft.findUniqueOrThrow({ where: { id: d.id } })).version).toBe(d.version);
   });

@@ -45,7 +45,7 @@ async function grant(security: Client, username: string, grants: string[]) {
 
 async function act(c: Client, draftId: number, action: string, comment = "") {
   const d = await t.app.db.draft.findUniqueOrThrow({ where: { id: draftId } });
-  return c.post(`/drafts/${draftId}/action`, { action, version: String(d.version), comment, _csrf: await c.csrf(`/drafts/${draftId}`) });
+  return c.post(`/drafts/${draftId}/action`, { _form: ["division_approve", "leader_approve"].includes(action) ? "approval" : `action:${action}`, action, version: String(d.version), comment, _csrf: await c.csrf(`/drafts/${draftId}`) });
 }
 
 describe("三员分立", () => {
@@ -117,7 +117,7 @@ describe("one person, one box of the 审批表", () => {
 
     const selfApprove = await act(zhang, d.id, "division_approve");
     expect(selfApprove.status).toBe(403);
-    expect(errorText(await selfApprove.text())).toBe("同一人不能在同一份审批表中担任两个角色：您已作为「信息管理员」签署此稿件，不能再作为「处长审核」（请由他人办理）");
+    expect(errorText(await selfApprove.text())).toContain("同一人不能在同一份审批表中担任两个角色：您已作为「信息管理员」签署此稿件，不能再作为「处长审核」（请由他人办理）");
 
     const li = await as("liyingming");
     expect((await act(li, d.id, "division_approve", "同意")).status).toBe(302);

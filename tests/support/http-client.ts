@@ -36,10 +36,13 @@ export class Client {
   }
 }
 
-/** The text of the page's error box (the one place a refusal is shown). */
+/**
+ * The refusal a page shows: its error box, or — on pages that keep the officer's work (the draft
+ * page re-rendered after a refused POST) — the form's message and the messages beside fields, joined.
+ */
 export function errorText(html: string): string | null {
-  const m = /<p class="error" role="alert">([\s\S]*?)<\/p>/.exec(html);
-  return m ? m[1]!.trim() : null;
+  const found = [...html.matchAll(/<(p|span) class="(?:error|form-error|field-error)"[^>]*role="alert">([\s\S]*?)<\/\1>/g)].map((m) => m[2]!.trim());
+  return found.length ? [...new Set(found)].join(" | ") : null;
 }
 
 /**

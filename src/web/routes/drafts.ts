@@ -85,7 +85,7 @@ export function draftRoutes(app: App): Router {
         req.session.flash = "意见已记录（未作审核决定，稿件仍待您审核）";
         return res.redirect(`/drafts/${id}`);
       }
-      if (!isDraftAction(action)) throw new GatewayError("VALIDATION", "未知操作");
+      if (!isDraftAction(action)) throw new GatewayError("VALIDATION", "「操作」不是可选的值", { fields: { action: "「操作」不是可选的值" } });
       await review.act(actorOf(req), id, version(req), action, { comment }, req.ip);
       req.session.flash = actionDoneLabel[action];
       res.redirect(`/drafts/${id}`);

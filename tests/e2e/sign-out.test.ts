@@ -33,10 +33,10 @@ describe("signing out", () => {
     await page.goto(`${running.url}/queue?division=shared`);
     await expect(page.content()).resolves.toContain("石家庄市机构编制工作要点");
     await page.getByRole("button", { name: "退出" }).click();
-    await page.waitForURL(/\/login$/);
+    await page.waitForURL(/\/login(\?|$)/);
     await page.goBack();
     await page.waitForLoadState();
-    expect(page.url()).toMatch(/\/login$/);
+    expect(page.url()).toMatch(/\/login(\?next=[^&]*)?$/);
     expect(await page.content()).not.toContain("石家庄市机构编制工作要点");
     await page.context().close();
   });

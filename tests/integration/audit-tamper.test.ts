@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function appIn(dir: string): Promise<{ app: App; env: NodeJS.ProcessEnv }> {
-  const env = { ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir") };
+  const env = { ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir"), PORT: "0", POLL_INTERVAL_MS: "600000" };
   const app = await createApp(env);
   open.push(app);
   return { app, env };

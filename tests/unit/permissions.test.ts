@@ -43,7 +43,7 @@ describe("permissions", () => {
     expect(offered(zhangcaiyan, draft({ status: "division_review" }))).toEqual(["division_approve", "send_back", "reject"]);
     expect(offered(mayun, draft({ status: "division_review" }))).toEqual([]);
     expect(offered(mayun, draft({ status: "leader_review" }))).toEqual(["leader_approve", "send_back"]);
-    expect(offered(niulifeng, draft({ status: "approved" }))).toEqual(["send_back", "reject", "publish", "archive"]);
+    expect(offered(niulifeng, draft({ status: "approved" }))).toEqual(["send_back", "reject", "refer_to_leader", "publish", "archive"]);
     expect(offered(haoqianwen, draft({ status: "approved" }))).toEqual([]);
     expect(offered(infoCentre, draft({ status: "approved" }))).toEqual([]);
     expect(offered(niulifeng, draft({ status: "published" }))).toEqual(["correct"]);

@@ -65,8 +65,7 @@ export function draftRoutes(app: App): Router {
     "/drafts/:id/merge",
     keepingWork(page, async (req, res) => {
       const id = int(req.params.id) ?? 0;
-      const into = formOf(req).id("originalId", "原稿编号");
-      if (!into) throw new GatewayError("VALIDATION", "请填写原稿编号（数字）", { fields: { originalId: "请填写原稿编号（数字）" } });
+      const into = formOf(req).id("originalId", "原稿编号", { required: true })!;
       await review.mergeInto(actorOf(req), id, version(req), into, req.ip);
       req.session.flash = `已作为重复稿件并入 #${into}`;
       res.redirect(`/drafts/${into}`);

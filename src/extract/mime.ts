@@ -152,20 +152,27 @@ export function notAMessage(raw: Buffer): string | null {
   const lines = head.split(/\r?\n/);
   const first = lines[0]!.startsWith("From ") ? 1 : 0;
   if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(lines[first] ?? "")) return "开头不是邮件头（应为「字段名: 值」），可能是误投入邮箱的文件或损坏的数据";
+  // A stray vertical tab or form feed in a header line is a crafted ambiguity that the header
+  // reading names as such (header-block.ts); NUL bytes and runs of control bytes are binary data.
+  if (head.includes("\0")) return "邮件头中含 NUL 字节，不是邮件";
   // eslint-disable-next-line no-control-regex
-  const controls = head.match(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g)?.length ?? 0;
-  if (controls > 0) return `邮件头中含 ${controls} 个二进制控制字符，不是邮件`;
+  const controls = head.match(/[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]/g)?.length ?? 0;
+  if (controls > 8) return `邮件头中含 ${controls} 个二进制控制字符，不是邮件`;
   const fields = lines.slice(first).filter((l) => /^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(l) || /^[ \t]/.test(l)).length;
   if (fields * 2 < lines.length - first) return "邮件头大半不是「字段名: 值」形式，不是邮件";
   return null;
 }
 
-/** Share of C0 control characters (other than tab, line feed, form feed, carriage return) in a text. */
-function controlShare(text: string): number {
+/**
+ * Whether a text is binary data: at least 64 C0 control characters (other than tab, line feed,
+ * form feed, carriage return) and more than 5 % of it. A stray control byte or two in a short
+ * reply is a mail client's quirk, not binary data.
+ */
+function isBinaryText(text: string): boolean {
   const sample = text.slice(0, 64 * 1024);
-  if (!sample.length) return 0;
   // eslint-disable-next-line no-control-regex
-  return (sample.match(/[\x00-\x08\x0b\x0e-\x1f\x7f]/g)?.length ?? 0) / sample.length;
+  const n = sample.match(/[\x00-\x08\x0b\x0e-\x1f\x7f]/g)?.length ?? 0;
+  return n >= 64 && n > sample.length * 0.05;
 }
 
 /**
@@ -293,7 +300,7 @@ export async function parseMessage(raw: Buffer, limits: Limits): Promise<ParsedM
   if (textSource === "html") text = htmlToText(html!);
   // A text body of binary data (a fax server that put the raw TIFF in the body, random bytes
   // under a plausible header) is no submission: it would become a draft with a binary title.
-  if (controlShare(text) > 0.05 || controlShare(subject) > 0.05) throw new GatewayError("NOT_A_MESSAGE", "不是文字邮件：正文或主题中大量为二进制控制字符");
+  if (isBinaryText(text) || isBinaryText(subject)) throw new GatewayError("NOT_A_MESSAGE", "不是文字邮件：正文或主题中大量为二进制控制字符");
 
   const tidy = tidyText(text);
   const bodyText = tidy.slice(0, limits.textChars);

@@ -74,7 +74,10 @@ describe("the parser's own limits are named by their cause", () => {
 describe("bytes that are no mail fail with a reason", () => {
   it("refuses 1 MB of noise, NUL bytes in the header block and a binary body", async () => {
     expect(await extractMessage(randomBytes(1 << 20), limits)).toMatchObject({ kind: "failed", code: "NOT_A_MESSAGE" });
-    expect(notAMessage(Buffer.from("From: a@b.example\r\nSub\0ject: x\r\n\r\nbody"))).toContain("二进制控制字符");
+    expect(notAMessage(Buffer.from("From: a@b.example\r\nSub\0ject: x\r\n\r\nbody"))).toBe("邮件头中含 NUL 字节，不是邮件");
+    expect(notAMessage(Buffer.from("From: a@b.example\r\nSubject: \x01\x02\x03\x04\x05\x06\x07\x08\x0e\r\n\r\nbody"))).toBe("邮件头中含 9 个二进制控制字符，不是邮件");
+    // A vertical tab before a From line is the header reading's case (邮件头有歧义), not binary.
+    expect(notAMessage(Buffer.from("Subject: x\r\n\x0bFrom: a@b.example\r\n\r\nbody"))).toBeNull();
     const binaryBody = Buffer.concat([Buffer.from("From: fax@fax.hebbb.example\r\nSubject: fax\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), randomBytes(20_000).map((b) => (b === 0x0d || b === 0x0a ? 0 : b))]);
     expect(await extractMessage(binaryBody, limits)).toMatchObject({ kind: "failed", code: "NOT_A_MESSAGE", error: "不是文字邮件：正文或主题中大量为二进制控制字符" });
   });

@@ -18,15 +18,10 @@ import { createRequire } from "node:module";
 import zlib from "node:zlib";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/config/index.js";
-import {
-  characterErrorRate,
-  createOcrEngine,
-  DEFAULT_LANGUAGES,
-  ocrImageDocument,
-  ocrPdfDocument,
-  type OcrOptions,
-  type PreparedPage,
-} from "../src/extract/ocr.js";
+import { createOcrEngine, DEFAULT_LANGUAGES } from "../src/extract/ocr/engine.js";
+import { ocrImageDocument, ocrPdfDocument, type OcrOptions } from "../src/extract/ocr/documents.js";
+import type { PreparedPage } from "../src/extract/ocr/preprocess.js";
+import { characterErrorRate } from "./cer.js";
 import { normaliseCjkSpacing, tidyText } from "../src/extract/text.js";
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { IngestWriter } from "./db/ingest-writer.js";
 import { MaildirIntake } from "./sources/maildir-intake.js";
 import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
-import { createOcrEngine } from "./extract/ocr.js";
+import { createOcrEngine } from "./extract/ocr/engine.js";
 import { extractMessage } from "./pipeline/prepare.js";
 import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
 import { ReviewService } from "./review/service.js";

@@ -9,9 +9,9 @@ import type { MimePart } from "./mime.js";
 import { docText, docxText } from "./office.js";
 import { ofdText } from "./ofd.js";
 import { extraction, type PageText, type PartExtraction } from "./part.js";
-import { closePdf, openPdf } from "./pdf.js";
+import { hasTextLayer, pdfReadError, PdfFile } from "./pdf.js";
 import { xlsText, xlsxText } from "./spreadsheets.js";
-import { decodeDeclared, htmlToText, meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
+import { decodeDeclared, htmlToText, tidyText } from "./text.js";
 import { looksLikeZip } from "./unzip.js";
 import { checkPdfStreams, PdfRefused } from "./pdf-limits.js";
 import { TimedOut, withTimeout } from "./timeout.js";
@@ -52,28 +52,23 @@ export function partKind(p: Pick<MimePart, "contentType" | "filename"> & { conte
   return "other";
 }
 
-async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction> {
+/** The text layer of a PDF, page by page; pages without one are scans, which OCR takes. */
+async function pdfText(content: Buffer, limits: Limits, shared?: PdfFile): Promise<PartExtraction> {
   try {
     checkPdfStreams(content, limits.pdfDecodedBytes);
   } catch (err) {
     if (err instanceof PdfRefused) return extraction({ method: "pdf-text", status: "failed", error: err.message });
     throw err;
   }
-  const parser = openPdf({ data: new Uint8Array(content) });
+  const pdf = shared ?? new PdfFile(content, limits);
   try {
-    const res = await withTimeout(parser.getText({ first: limits.pdfPages }), limits.pdfSeconds * 1000, `PDF 读取超过 ${limits.pdfSeconds} 秒，未能读取`);
+    const res = await withTimeout(pdf.textPages(limits.pdfPages), limits.pdfSeconds * 1000, `PDF 读取超过 ${limits.pdfSeconds} 秒，未能读取`);
     if (res.total > limits.pdfPages)
       return extraction({ method: "pdf-text", status: "failed", pageCount: res.total, error: `PDF 共 ${res.total} 页，超过限制 ${limits.pdfPages} 页` });
-    const pages: PageText[] = res.pages.map((pg) => ({
-      pageNo: pg.num,
-      method: "text-layer",
-      text: tidyText(normaliseCjkSpacing(pg.text)),
-      confidence: null,
-    }));
-    const withText = pages.filter((pg) => meaningfulChars(pg.text) >= 10);
+    const pages: PageText[] = res.pages.map((pg) => ({ pageNo: pg.num, method: "text-layer", text: pg.text, confidence: null }));
+    const withText = pages.filter((pg) => hasTextLayer(pg.text));
     return extraction({
       method: "pdf-text",
-      // Pages without a usable text layer are scans: OCR takes them (issue: faxes and documents).
       status: withText.length === 0 ? "empty" : "ok",
       text: withText.map((pg) => pg.text).join("\n\n"),
       pageCount: res.total,
@@ -81,23 +76,22 @@ async function pdfText(content: Buffer, limits: Limits): Promise<PartExtraction>
     });
   } catch (err) {
     if (err instanceof TimedOut) return extraction({ method: "pdf-text", status: "failed", error: err.message });
-    const msg = errorMessage(err);
-    const encrypted = /password|encrypt/i.test(msg);
-    return extraction({ method: "pdf-text", status: "failed", error: encrypted ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}` });
+    return extraction({ method: "pdf-text", status: "failed", error: pdfReadError(err) });
   } finally {
-    await closePdf(parser);
+    if (!shared) await pdf.close();
   }
 }
 
 /** Formats the gateway does not read: said by name, so the officer knows what to look at. */
 const UNSUPPORTED: Record<string, string> = { rar: "RAR 压缩包", "7z": "7z 压缩包", gz: "gzip 压缩文件", tar: "tar 归档", ppt: "PowerPoint 演示文稿", pptx: "PowerPoint 演示文稿", dps: "WPS 演示文稿", exe: "可执行程序", ceb: "CEB 文档", caj: "CAJ 文档" };
 
-export async function extractPart(part: MimePart, limits: Limits): Promise<PartExtraction> {
+/** The text of one part. `pdf`: the part's PdfFile, when the caller reads it again for OCR (one open for both). */
+export async function extractPart(part: MimePart, limits: Limits, opts: { pdf?: PdfFile } = {}): Promise<PartExtraction> {
   const name = part.filename ?? "附件";
   try {
     switch (partKind(part)) {
       case "pdf":
-        return await pdfText(part.content, limits);
+        return await pdfText(part.content, limits, opts.pdf);
       case "docx":
         return await docxText(part.content, limits, name);
       case "doc":

@@ -11,7 +11,10 @@
 import path from "node:path";
 import { createRequire } from "node:module";
 import type { PDFParse as PdfParser } from "pdf-parse";
+import type { Limits } from "../config/index.js";
+import { errorMessage } from "../domain/errors.js";
 import { preserveBuiltins } from "../util/builtins.js";
+import { meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
 import { withTimeout } from "./timeout.js";
 
 const builtins = preserveBuiltins();
@@ -43,4 +46,55 @@ export async function closePdf(parser: PdfParser): Promise<void> {
   // A document abandoned mid-read (extract/timeout.ts) may never finish destroying either.
   await withTimeout(parser.destroy(), 5000, "PDF 关闭超时").catch(() => undefined);
   builtins.restore(replacedByPdfJs);
+}
+
+/**
+ * The one rule for "this page has a text layer": at least 10 real characters (CJK, letters,
+ * digits). pdf.js gives an image-only page text too — page markers like "-- 1 of 10 --" — so
+ * length alone would call every scan a text page. Document extraction keeps the pages that pass;
+ * OCR reads the ones that do not.
+ */
+export function hasTextLayer(text: string): boolean {
+  return meaningfulChars(text) >= 10;
+}
+
+/** Why a PDF could not be read, in the words shown on the draft: an encrypted one needs a person. */
+export function pdfReadError(err: unknown): string {
+  const msg = errorMessage(err);
+  return /password|encrypt/i.test(msg) ? "PDF 已加密，需人工处理" : `PDF 无法解析：${msg}`;
+}
+
+/**
+ * One PDF, opened once for everything the gateway reads from it: the text layer (document
+ * extraction), then page sizes, renderings and embedded page images (OCR of the pages without
+ * text). Each reading is done once and kept; `close()` frees the document.
+ */
+export class PdfFile {
+  readonly parser: PdfParser;
+  private text: Promise<{ total: number; pages: Array<{ num: number; text: string }> }> | null = null;
+  private info: ReturnType<PdfParser["getInfo"]> | null = null;
+  private closed = false;
+
+  constructor(content: Buffer, limits: Pick<Limits, "pixels">) {
+    // maxImageSize: pdf.js will not decode an embedded image over the pixel limit (bombs).
+    this.parser = openPdf({ data: new Uint8Array(content), maxImageSize: limits.pixels });
+  }
+
+  /** The text layer of the first `first` pages, tidied as the gateway stores text, and the page count. */
+  textPages(first: number): Promise<{ total: number; pages: Array<{ num: number; text: string }> }> {
+    this.text ??= this.parser.getText({ first }).then((r) => ({ total: r.total, pages: r.pages.map((p) => ({ num: p.num, text: tidyText(normaliseCjkSpacing(p.text)) })) }));
+    return this.text;
+  }
+
+  /** Page count and page sizes (points) of the first `first` pages. */
+  pageInfo(first: number): ReturnType<PdfParser["getInfo"]> {
+    this.info ??= this.parser.getInfo({ parsePageInfo: true, first });
+    return this.info;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await closePdf(this.parser);
+  }
 }

@@ -7,7 +7,9 @@ import { errorMessage, GatewayError } from "../domain/errors.js";
 import { extractPart, partKind, type PartExtraction } from "../extract/documents.js";
 import { parseMessage, type MessageSummary, type MimePart, type ParsedMessage } from "../extract/mime.js";
 import { admitMembers } from "../extract/members.js";
-import { ocrPart, type OcrEngine } from "../extract/ocr.js";
+import { PdfFile } from "../extract/pdf.js";
+import type { OcrEngine } from "../extract/ocr/engine.js";
+import { ocrPart } from "../extract/ocr/documents.js";
 import type { Extracted, PreparedPart } from "./contracts.js";
 
 function summary(p: ParsedMessage): MessageSummary {
@@ -89,26 +91,33 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
   for (let w = 0; w < work.length; w++) {
     const part = work[w]!;
     const name = part.filename ?? `附件${part.index + 1}`;
-    let extraction: PartExtraction = await extractPart(part, limits);
-    const overPages = pagesOf(extraction) ? budget.takePages(pagesOf(extraction), name) : null;
-    if (overPages) extraction = { ...extraction, status: "failed", error: overPages, text: "", pages: [] };
+    // A PDF is opened once: its text layer for the extraction, its pages without one for OCR.
+    const pdf = ocr && partKind(part) === "pdf" ? new PdfFile(part.content, limits) : undefined;
+    let extraction: PartExtraction;
     let pageImages: Buffer[] | undefined;
-    if (ocr && !overPages) {
-      // Fax scans, scanned PDFs and images (attached or inline): pages without a usable text layer are OCR'd.
-      try {
-        const started = Date.now();
-        const seconds = budget.ocrSecondsLeft();
-        const o = seconds > 0 ? await ocrPart(part, limits, ocr, { textLayer: extraction, documentSeconds: seconds }) : null;
-        budget.spendOcr(Date.now() - started);
-        if (o) {
-          // The page images travel beside the extraction (stored as blobs, never cloned to the commit thread).
-          const { pageImages: images, ...rest } = o;
-          extraction = rest;
-          pageImages = images;
+    try {
+      extraction = await extractPart(part, limits, { pdf });
+      const overPages = pagesOf(extraction) ? budget.takePages(pagesOf(extraction), name) : null;
+      if (overPages) extraction = { ...extraction, status: "failed", error: overPages, text: "", pages: [] };
+      if (ocr && !overPages) {
+        // Fax scans, scanned PDFs and images (attached or inline): pages without a usable text layer are OCR'd.
+        try {
+          const started = Date.now();
+          const seconds = budget.ocrSecondsLeft();
+          const o = seconds > 0 ? await ocrPart(part, limits, ocr, { textLayer: extraction, pdf, documentSeconds: seconds }) : null;
+          budget.spendOcr(Date.now() - started);
+          if (o) {
+            // The page images travel beside the extraction (stored as blobs, never cloned to the commit thread).
+            const { pageImages: images, ...rest } = o;
+            extraction = rest;
+            pageImages = images;
+          }
+        } catch (err) {
+          extraction = { ...extraction, status: "failed", error: `OCR 失败：${errorMessage(err)}` };
         }
-      } catch (err) {
-        extraction = { ...extraction, status: "failed", error: `OCR 失败：${errorMessage(err)}` };
       }
+    } finally {
+      await pdf?.close();
     }
     if (partKind(part) === "message") {
       try {

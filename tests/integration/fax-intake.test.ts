@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixturesDir, freshApp, type TestEnv } from "../helpers.js";
 import { Maildir } from "../../src/sources/maildir.js";
-import { characterErrorRate } from "../../src/extract/ocr.js";
+import { characterErrorRate } from "../../bench/cer.js";
 
 interface FaxMail {
   file: string;

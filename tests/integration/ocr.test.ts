@@ -15,15 +15,9 @@ import { loadConfig } from "../../src/config/index.js";
 import { parseMessage, type MimePart } from "../../src/extract/mime.js";
 import { extractPart } from "../../src/extract/documents.js";
 import { parseFaxMail } from "../../src/extract/fax.js";
-import {
-  characterErrorRate,
-  createOcrEngine,
-  ocrImageDocument,
-  ocrPart,
-  ocrPdfDocument,
-  type OcrEngine,
-  type OcrExtraction,
-} from "../../src/extract/ocr.js";
+import { createOcrEngine, type OcrEngine } from "../../src/extract/ocr/engine.js";
+import { ocrImageDocument, ocrPart, ocrPdfDocument, type OcrExtraction } from "../../src/extract/ocr/documents.js";
+import { characterErrorRate } from "../../bench/cer.js";
 import { identifyByFax, normaliseFax, type UnitDirectory } from "../../src/identify/unit.js";
 import { fixturesDir, repoRoot, tempDir } from "../helpers.js";
 
@@ -83,7 +77,7 @@ describe("the engine", () => {
     // In a child process: tesseract prints load failures to stderr and goes on without the language.
     // A script file, not -e: worker threads inherit the process's flags, and --input-type breaks them.
     const probe = path.join(tempDir("gw-ocr-probe-"), "probe.mts");
-    fs.writeFileSync(probe, `const { OcrEngine, DEFAULT_LANGUAGES } = await import(${JSON.stringify(path.join(repoRoot, "src/extract/ocr.ts"))}); const e = new OcrEngine({ workers: 1 }); await e.warmUp(); await e.close(); console.log(DEFAULT_LANGUAGES.join("+"));`);
+    fs.writeFileSync(probe, `const { OcrEngine, DEFAULT_LANGUAGES } = await import(${JSON.stringify(path.join(repoRoot, "src/extract/ocr/engine.ts"))}); const e = new OcrEngine({ workers: 1 }); await e.warmUp(); await e.close(); console.log(DEFAULT_LANGUAGES.join("+"));`);
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", probe], { cwd: repoRoot });
     expect(stdout.trim()).toBe("chi_sim");
     expect(stderr).not.toMatch(/Failed loading language|Error opening data file/);

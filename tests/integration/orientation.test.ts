@@ -6,7 +6,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixturesDir } from "../helpers.js";
-import { createOcrEngine } from "../../src/extract/ocr.js";
+import { createOcrEngine } from "../../src/extract/ocr/engine.js";
 import { recognizeUpright } from "../../src/extract/orientation.js";
 
 const engine = createOcrEngine({ workers: 1 });

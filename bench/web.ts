@@ -11,6 +11,7 @@ import { importUnits, seedDir } from "../src/seed/reference.js";
 import { seedDemoUsers } from "../src/accounts/users.js";
 import { serve } from "../src/serve.js";
 import { sqliteDate } from "../src/db/sqlite-date.js";
+import { draftInsertRow, namedInsert } from "../src/db/draft-row.js";
 import { catchUpSearchIndex } from "../src/db/search-index.js";
 import { submission } from "../tests/helpers.js";
 
@@ -37,19 +38,24 @@ const raws = units.map((u, i) => {
 const statuses = [...Array(14).fill("published"), "returned", "archived", "rejected", "published", "archived", "published"];
 const openEvery = 25; // 4 % open: triage, division review, leader review, approved
 const openStatuses = ["triage", "division_review", "leader_review", "approved"];
-const insDraft = db.prepare(`INSERT INTO Draft (status, channel, title, body, originalTitle, originalBody, receivedAt, senderAddress, unitId, unitConfirmed, unitReason, columnId, columnReason, divisionId, divisionReason, flags, fingerprint, createdAt, updatedAt)
-  VALUES (?, 'email', ?, ?, ?, ?, ?, ?, ?, 1, '登记邮箱', ?, '规则', ?, '附件2', '[]', ?, ?, ?)`);
+// The row as the ingest writes it (db/draft-row.ts), with the status of a year's worth of work.
+const draftRow = (i: number, at: Date, u: { id: number; email: string }, r: { columnId: number; divisionId: number }, title: string, body: string, status: string) => ({
+  ...draftInsertRow({ channel: "email", faxNumber: null, faxHeader: null, docNumber: null, title, body, titleReason: null, bodyReason: null, documentDate: null, dateReason: null, senderAddress: u.email, senderName: null, unitId: u.id, unitConfirmed: true, unitReason: "登记邮箱", columnId: r.columnId, columnReason: "规则", divisionId: r.divisionId, divisionReason: "附件2", importantHint: null, screenNote: null, flags: [], fingerprint: `fp${i}` }, at),
+  status,
+});
+const insDraft = db.prepare(namedInsert("Draft", draftRow(0, new Date(), units[0]!, routes[0]!, "", "", "triage")));
 const insIntake = db.prepare(`INSERT INTO IntakeMessage (mailboxId, sourceKey, sha256, size, rawPath, status, outcome, receivedAt, draftId) VALUES (?, ?, ?, ?, ?, 'done', 'draft', ?, ?)`);
 const topics = ["事业单位分类改革", "乡镇机构改革", "实名制管理", "机构编制监督检查", "编制核定", "政府机构改革"];
 db.transaction(() => {
   for (let i = 0; i < DRAFTS; i++) {
     const u = units[i % units.length]!;
     const r = routes[i % routes.length]!;
-    const at = sqliteDate(new Date(Date.now() - (DRAFTS - i) * 60_000));
+    const received = new Date(Date.now() - (DRAFTS - i) * 60_000);
+    const at = sqliteDate(received);
     const title = `${topics[i % topics.length]}工作动态（第${i}号）`;
     const body = `${i}号：某县编办推进${topics[i % topics.length]}，召开专题会议，部署下一阶段工作。`.repeat(6);
     const status = i % openEvery === 0 ? openStatuses[(i / openEvery) % openStatuses.length]! : statuses[i % statuses.length]!;
-    const id = Number(insDraft.run(status, title, body, title, body, at, u.email, u.id, r.columnId, r.divisionId, `fp${i}`, at, at).lastInsertRowid);
+    const id = Number(insDraft.run(draftRow(i, received, u, r, title, body, status)).lastInsertRowid);
     const raw = raws[i % raws.length]!;
     insIntake.run(mailbox, `bench-${i}`, raw.sha, raw.size, raw.sha, at, id);
   }

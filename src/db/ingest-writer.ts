@@ -10,36 +10,10 @@ import { auditKeyFor } from "../audit/key.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 import type { PackEntry } from "../util/blobs.js";
 import { SqliteLedger } from "../ledger/sqlite-ledger.js";
+import { draftInsertRow, namedInsert, type NewDraft } from "./draft-row.js";
 import { sqliteDate } from "./sqlite-date.js";
 
 
-export interface NewDraft {
-  title: string;
-  body: string;
-  titleReason: string;
-  bodyReason: string;
-  documentDate: Date | null;
-  dateReason: string;
-  senderAddress: string | null;
-  senderName: string | null;
-  unitId: number | null;
-  unitConfirmed: boolean;
-  unitReason: string;
-  columnId: number | null;
-  columnReason: string;
-  divisionId: number | null;
-  divisionReason: string;
-  importantHint: string | null;
-  screenNote?: string | null;
-  flags: string[];
-  fingerprint: string;
-  channel: string;
-  faxNumber?: string | null;
-  faxHeader?: string | null;
-  docNumber?: string | null;
-  /** JSON of compose/cleanup.ts suggestions. */
-  suggestions?: string;
-}
 
 export interface NewAttachment {
   intakeId: number;
@@ -65,6 +39,8 @@ export class IngestWriter {
   private readonly s: Record<string, Stmt>;
   /** The intake ledger's transitions on this connection (src/ledger/ owns IntakeMessage). */
   readonly ledger: SqliteLedger;
+  /** Prepared at the first insert, from the row's own column names (db/draft-row.ts). */
+  private draftInsert: Stmt | null = null;
 
   constructor(private readonly dbFile: string) {
     this.db = new Database(dbFile, { timeout: 15_000 });
@@ -85,11 +61,6 @@ export class IngestWriter {
       bySha: p(`SELECT draftId FROM IntakeMessage WHERE sha256 = ? AND id <> ? AND outcome IN ('draft', 'duplicate') AND draftId IS NOT NULL LIMIT 1`),
       byFingerprint: p(`SELECT id FROM Draft WHERE fingerprint = ? LIMIT 1`),
       firstIntakeOf: p(`SELECT id FROM IntakeMessage WHERE draftId = ? AND outcome = 'draft' ORDER BY id LIMIT 1`),
-      draftInsert: p(
-        `INSERT INTO Draft (status, channel, title, body, originalTitle, originalBody, titleReason, bodyReason, documentDate, dateReason, receivedAt, senderAddress, senderName, faxNumber,
-          unitId, unitConfirmed, unitReason, columnId, columnReason, divisionId, divisionReason, important, importantHint, screenNote, flags, fingerprint, version, createdAt, updatedAt, faxHeader, docNumber, suggestions)
-         VALUES ('triage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-      ),
       attachmentInsert: p(
         `INSERT INTO Attachment (intakeId, partIndex, filename, contentType, size, sha256, inline, contentId, extractMethod, extractStatus, extractError, text, confidence, pageCount)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -139,14 +110,11 @@ export class IngestWriter {
   }
 
   insertDraft(d: NewDraft, receivedAt: Date): number {
-    const now = sqliteDate(receivedAt);
-    const r = this.s.draftInsert!.run(
-      d.channel, d.title, d.body, d.title, d.body, d.titleReason, d.bodyReason, sqliteDate(d.documentDate), d.dateReason, now, d.senderAddress, d.senderName, d.faxNumber ?? null,
-      d.unitId, d.unitConfirmed ? 1 : 0, d.unitReason, d.columnId, d.columnReason, d.divisionId, d.divisionReason, d.importantHint, d.screenNote ?? null, JSON.stringify(d.flags), d.fingerprint, now, now,
-      d.faxHeader ?? null, d.docNumber ?? null, d.suggestions ?? "[]",
-    );
-    return Number(r.lastInsertRowid);
+    const row = draftInsertRow(d, receivedAt);
+    this.draftInsert ??= this.db.prepare(namedInsert("Draft", row));
+    return Number(this.draftInsert.run(row).lastInsertRowid);
   }
+
 
   insertAttachment(a: NewAttachment): number {
     return Number(this.s.attachmentInsert!.run(a.intakeId, a.partIndex, a.filename, a.contentType, a.size, a.sha256, a.inline ? 1 : 0, a.contentId, a.extractMethod, a.extractStatus, a.extractError, a.text, a.confidence, a.pageCount).lastInsertRowid);

@@ -6,6 +6,7 @@
 // day, and through Prisma's WebAssembly engine they spent 58 % of their time in the engine
 // (bench:web). Writes never come here; they go through the services and Prisma.
 import Database from "better-sqlite3";
+import type { DraftSqlRow } from "../db/draft-row.js";
 import type { Db } from "../db/client.js";
 import { visibleDivisions, type Actor } from "../domain/roles.js";
 import { GatewayError } from "../domain/errors.js";
@@ -68,42 +69,6 @@ export function myWork(actor: Actor): Clause {
   return or(parts);
 }
 
-/** A Draft row as SQLite returns it (dates as ISO text, booleans as 0/1). */
-interface DraftRow {
-  id: number;
-  status: string;
-  channel: string;
-  important: number;
-  unitId: number | null;
-  unitConfirmed: number;
-  columnId: number | null;
-  divisionId: number | null;
-  receivedAt: string;
-  documentDate: string | null;
-  publishedAt: string | null;
-  version: number;
-  senderAddress: string | null;
-  senderName: string | null;
-  faxNumber: string | null;
-  flags: string;
-  title: string;
-  unitReason: string;
-  columnReason: string;
-  divisionReason: string;
-  titleReason: string | null;
-  bodyReason: string | null;
-  dateReason: string | null;
-  importantHint: string | null;
-  archivedReason: string | null;
-  duplicateOfId: number | null;
-  body: string;
-  originalTitle: string;
-  originalBody: string;
-  faxHeader: string | null;
-  docNumber: string | null;
-  /** JSON: clean-up suggestions and their answers (review/suggestions.ts). */
-  suggestions: string;
-}
 
 interface RevisionRow {
   version: number;
@@ -396,7 +361,7 @@ export class ReadModel {
   }
 
   draftDetail(actor: Actor, id: number) {
-    const d = this.get<DraftRow>(`SELECT * FROM Draft WHERE id = ?`, [id]);
+    const d = this.get<DraftSqlRow>(`SELECT * FROM Draft WHERE id = ?`, [id]);
     if (!d) throw new GatewayError("NOT_FOUND");
     const draft = {
       ...d,

@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import { Command } from "commander";
+import { roleLabel } from "./domain/roles.js";
+import { errorMessage } from "./domain/errors.js";
 import { SecondFactor } from "./accounts/second-factor.js";
 import { createApp } from "./app.js";
 import { anchorAudit } from "./audit/audit.js";
@@ -57,6 +59,26 @@ async function ingestImap(app: Awaited<ReturnType<typeof createApp>>, url: strin
   return r.results;
 }
 
+/**
+ * The data directory every command uses, found the same way and said on stderr (stdout stays
+ * the command's output, e.g. JSON): DATA_DIR if set; else ./data if it holds a gateway; else the
+ * demo's ./data/demo if that holds one. Only commands that set up an installation (serve,
+ * ingest, units import) create ./data; the others refuse to make an empty one and say where to look.
+ */
+function dataEnv(opts: { create: boolean }): NodeJS.ProcessEnv {
+  const has = (dir: string) => fs.existsSync(path.join(dir, "gateway.db"));
+  let dir: string;
+  let why: string;
+  if (process.env.DATA_DIR) [dir, why] = [path.resolve(process.env.DATA_DIR), "DATA_DIR"];
+  else if (has(path.resolve("data"))) [dir, why] = [path.resolve("data"), "默认"];
+  else if (has(path.resolve("data/demo"))) [dir, why] = [path.resolve("data/demo"), "未设置 DATA_DIR，./data 中没有网关数据，使用演示数据"];
+  else if (opts.create) [dir, why] = [path.resolve("data"), "默认，首次使用将创建"];
+  else throw new Error(`找不到网关数据：./data 和 ./data/demo 中都没有 gateway.db。请设置 DATA_DIR 指向数据目录（演示数据由 npm run demo 创建在 data/demo）`);
+  if (!opts.create && !has(dir)) throw new Error(`数据目录 ${dir} 中没有网关数据（gateway.db）：请检查 DATA_DIR`);
+  console.error(`数据目录：${dir}（${why}）`);
+  return { ...process.env, DATA_DIR: dir };
+}
+
 const program = new Command();
 program.name("gateway").description("河北省编办 e-mail and fax intake gateway");
 
@@ -68,7 +90,7 @@ program
   .option("--once", "one pass, then exit", true)
   .option("--json", "print one JSON line per message")
   .action(async (opts: { maildir?: string; imap?: string; json?: boolean }) => {
-    const app = await createApp();
+    const app = await createApp(dataEnv({ create: true }));
     try {
       const imapUrls = opts.imap ? [opts.imap] : opts.maildir ? [] : app.config.imapUrls;
       const onResult = (r: IngestResult) => {
@@ -95,7 +117,7 @@ program
   .description("list drafts")
   .option("--json", "JSON array")
   .action(async (opts: { json?: boolean }) => {
-    const app = await createApp();
+    const app = await createApp(dataEnv({ create: false }));
     try {
       const drafts = await app.db.draft.findMany({ orderBy: { id: "asc" }, include: { unit: true, column: true, division: true } });
       const rows = drafts.map((d) => ({ id: d.id, status: d.status, unit: d.unit?.name ?? null, column: d.column?.name ?? null, division: d.division?.name ?? null, title: d.title }));
@@ -111,7 +133,7 @@ units
   .command("import <file>")
   .description("import units from CSV: name,region_code,parent,emails,fax_numbers (idempotent: same name = update)")
   .action(async (file: string) => {
-    const app = await createApp();
+    const app = await createApp(dataEnv({ create: true }));
     try {
       const report = await importUnits(app.db, fs.readFileSync(file, "utf8"), "cli:units-import");
       if (report.problems.length) {
@@ -128,7 +150,7 @@ auditCmd
   .command("verify")
   .description("recompute the keyed hash chain and check it against the anchor file; exit 1 and name the first missing, changed or re-hashed event")
   .action(async () => {
-    const app = await createApp();
+    const app = await createApp(dataEnv({ create: false }));
     try {
       const r = await verifyAudit(app.db, { anchorFile: app.auditFiles.anchorFile });
       if (r.ok) {
@@ -149,7 +171,7 @@ accountCmd
   .command("reset-2fa <username>")
   .description("remove an account's second factor (a lost phone; for administrators this is the only way); it is set up again at the next sign-in")
   .action(async (username: string) => {
-    const app = await createApp();
+    const app = await createApp(dataEnv({ create: false }));
     try {
       const user = await app.db.user.findUnique({ where: { username } });
       if (!user) {
@@ -168,7 +190,7 @@ program
   .command("serve")
   .description("run the review screen and the mailbox poller")
   .action(async () => {
-    await serveUntilSignal(await createApp());
+    await serveUntilSignal(await createApp(dataEnv({ create: true })));
   });
 
 program
@@ -200,7 +222,10 @@ program
     }
     console.log(`demo data in ${dir}: ${delivered} fixture messages (mail and faxes) delivered to ${maildir.root}/new`);
     console.log(`demo accounts (password for all: ${password}):`);
-    for (const u of users) console.log(`  ${u.username.padEnd(14)} ${u.name}\t${u.roles}`);
+    // Each person's roles as the screen says them: 综合处信息管理员, 办领导 …
+    const grants = await app.db.user.findMany({ include: { grants: { include: { division: true } } } });
+    const rolesOf = new Map(grants.map((u) => [u.username, u.grants.map((g) => `${g.division?.name ?? ""}${roleLabel[g.role as keyof typeof roleLabel] ?? "其他角色"}`).join("、")]));
+    for (const u of users) console.log(`  ${u.username.padEnd(14)} ${u.name}\t${rolesOf.get(u.username) || "（无角色）"}`);
     await serveUntilSignal(app);
     // One item already waits for 处长审核, so the outbox holds a request to answer by e-mail.
     const admin = await loadActor(app.db, (await app.db.user.findUniqueOrThrow({ where: { username: "zhangwenyi" } })).id);
@@ -218,10 +243,17 @@ program
   .command("reply <request.eml> <text...>")
   .description("demo: answer an approval request from the outbox as its approver's mail client would, into the intake Maildir")
   .action(async (file: string, words: string[]) => {
-    const config = loadConfig();
-    const maildir = process.env.MAILDIR ?? (fs.existsSync(path.resolve("data/demo/maildir")) && !process.env.DATA_DIR ? path.resolve("data/demo/maildir") : config.maildir);
+    const maildir = process.env.MAILDIR ?? loadConfig(dataEnv({ create: false })).maildir;
+    if (!fs.existsSync(file)) throw new Error(`找不到审批请求邮件 ${file}：请用 npm run demo 打印的路径，或在数据目录的 outbox/ 中找 *-approval_request.eml`);
     const name = await deliverReply(file, words.join(" "), maildir);
     console.log(`reply delivered to ${maildir}/new/${name}; the running gateway applies it within seconds`);
   });
 
-await program.parseAsync(process.argv);
+// A problem the operator can act on is said in one line, never as a stack trace.
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`错误：${errorMessage(err)}`);
+  if (process.env.GATEWAY_DEBUG) console.error(err);
+  process.exit(1);
+}

@@ -30,8 +30,22 @@ export async function serve(app: App, log: (line: string) => void = console.log)
     log(`first start: created ${roleLabel[admin.role]} (${admin.role}) "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);
 
   const { web, store } = createWebApp(app);
-  const server = await new Promise<Server>((resolve) => {
-    const s = web.listen(app.config.port, app.config.host, () => resolve(s));
+  // A port already taken is said plainly and ends the start (before any poller runs), rather than
+  // printing the URL of a screen that is not there.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === "EADDRINUSE"
+            ? `端口 ${app.config.port} 已被占用（${app.config.host}）：另一个网关或程序正在使用它。请先停止它，或用 PORT=其他端口 启动`
+            : err.code === "EACCES"
+              ? `没有权限监听端口 ${app.config.port}（1024 以下的端口需要特权）：请用 PORT=3000 等端口启动`
+              : `无法监听 ${app.config.host}:${app.config.port}：${err.message}`,
+        ),
+      );
+    // Express 5 hands a listen error to this callback (and the server emits it too).
+    const s = web.listen(app.config.port, app.config.host, (err?: Error) => (err ? failed(err as NodeJS.ErrnoException) : resolve(s)));
+    s.once("error", failed);
   });
   const addr = server.address();
   const url = typeof addr === "object" && addr ? `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}` : app.config.publicBaseUrl;

@@ -96,6 +96,12 @@ describe("misread replies decide nothing", () => {
     const r = await ingest(answer(shape, request, [own]));
     expect(r.outcome).toBe("reply");
     await expectComment(draftId, own);
+    // The token is still valid after a comment: the ledger keeps the reply's subject without it.
+    const token = /GW-([A-Z2-7]{26})/.exec(request.subject)![1]!;
+    const kept = await t.app.db.intakeMessage.findUniqueOrThrow({ where: { id: r.intakeId } });
+    expect(kept.subject).toContain("GW-〔已隐去〕");
+    expect(kept.subject).not.toContain(token);
+    expect(await t.app.db.auditEvent.count({ where: { detail: { contains: token } } })).toBe(0);
   });
 
   // Case 4: a condition on the second line, or conditional wording outside any list of words.

@@ -12,7 +12,7 @@ import type { Limits } from "../config/index.js";
 import { parseMessage } from "../extract/mime.js";
 import { foldPhrase, readDecision, type Decision } from "./decision.js";
 import { htmlReplyText } from "./reply-html.js";
-import { isPhoneSignature, splitReply } from "./reply-text.js";
+import { isAttribution, isPhoneSignature, splitReply } from "./reply-text.js";
 
 export interface ReplyReading {
   source: "plain" | "html" | "none";
@@ -56,7 +56,7 @@ export function foreignQuoteLines(quoted: string[], request: RequestCopy): strin
     const t = line.replace(/^(\s*[>＞])+\s?/, "").trim();
     const key = quoteKey(t);
     if (!key) continue;
-    if (CLIENT_QUOTE_LINE.some((re) => re.test(t)) || isPhoneSignature(t)) continue;
+    if (CLIENT_QUOTE_LINE.some((re) => re.test(t)) || isAttribution(t) || isPhoneSignature(t)) continue;
     if (reference.includes(key)) continue;
     out.push(t);
   }

@@ -15,13 +15,13 @@ export interface ReplySplit {
 
 /** Separator lines before a quoted original, as clients write them (Outlook, QQ, Foxmail, Coremail, Android, Huawei, NetEase). */
 const SEPARATOR = new RegExp(
-  "^[-—_=*\\s]{2,}\\s*(原始邮件|原邮件|回复的原邮件|转发邮件|邮件原文|Original Message|Original message|Original|Forwarded message|Replied Message|Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Origineel bericht|Mensagem original|Mensagem Original|元のメッセージ|オリジナルメッセージ)\\s*[-—_=*\\s]{2,}$",
+  "^[-—_=*\\s]{2,}\\s*(原始邮件|原邮件|回复的原邮件|转发邮件|邮件原文|Original Message|Original message|Original|Forwarded message|Replied Message|Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Origineel bericht|Mensagem original|Mensagem Original|元のメッセージ|オリジナルメッセージ|Oprindelig besked|Opprinnelig melding|Ursprungligt meddelande|Alkuperäinen viesti|Исходное сообщение)\\s*[-—_=*\\s]{2,}$",
   "i",
 );
 
 /** Outlook's header block: the From key in nine languages (and zh-TW), then other keys. */
-const FROM_KEY = /^\*?\s*(发件人|寄件者|寄件人|From|Von|De|Da|Van|差出人|送信者)\s*\*?\s*[:：]/i;
-const HEADER_KEY = /^\*?\s*(发件人|寄件者|寄件人|发送时间|发送日期|寄件日期|日期|时间|收件人|收件者|抄送|副本|主\s?题|主旨|From|Sent|Date|To|Cc|Subject|Von|Gesendet|Datum|An|Betreff|De|Envoyé|À|A|Objet|Enviado|Enviada|Fecha|Para|Asunto|Da|Inviato|Data|Oggetto|Van|Verzonden|Aan|Onderwerp|Assunto|差出人|送信者|送信日時|日時|宛先|件名|CC)\s*\*?\s*[:：]/i;
+const FROM_KEY = /^\*?\s*(发件人|寄件者|寄件人|From|Von|De|Da|Van|差出人|送信者|Fra|Från|Lähettäjä|От)\s*\*?\s*[:：]/i;
+const HEADER_KEY = /^\*?\s*(发件人|寄件者|寄件人|发送时间|发送日期|寄件日期|日期|时间|收件人|收件者|抄送|副本|主\s?题|主旨|From|Sent|Date|To|Cc|Subject|Von|Gesendet|Datum|An|Betreff|De|Envoyé|À|A|Objet|Enviado|Enviada|Fecha|Para|Asunto|Da|Inviato|Data|Oggetto|Van|Verzonden|Aan|Onderwerp|Assunto|差出人|送信者|送信日時|日時|宛先|件名|CC|Fra|Dato|Til|Emne|Sendt|Från|Skickat|Till|Ämne|Lähettäjä|Lähetetty|Vastaanottaja|Aihe|От|Отправлено|Кому|Тема)\s*\*?\s*[:：]/i;
 
 /** Attribution lines; a line may be wrapped (Gmail wraps plain text at 78 columns). */
 const ATTRIBUTION: RegExp[] = [
@@ -33,18 +33,21 @@ const ATTRIBUTION: RegExp[] = [
   /^.{1,200}\sschrieb am\s.{4,100}:$/i,
   /^Le\s.{4,300}a écrit\s*:$/i, // fr
   /^El\s.{4,300}escribió\s*:$/i, // es
-  /^Il\s.{4,300}ha scritto\s*:$/i, // it
+  /^(Il|In data)\s.{4,300}ha scritto\s*:$/i, // it
   /^Op\s.{4,300}(schreef|geschreven).{0,200}:$/i, // nl
   /^Em\s.{4,300}escreveu\s*:$/i, // pt
   /^.{4,300}(のメッセージ|が書きました|wrote)\s*[:：]$/, // ja
   /^\d{4}年\d{1,2}月\d{1,2}日.{0,60}<[^<>\s]+@[^<>\s]+>\s*[:：]$/, // Gmail (ja): 2026年11月26日(木) 10:00 名前 <addr>:
+  /^.{4,300}\s(skrev|kirjoitti|napisał\(a\)|napisał|написал\(а\)|написал|пишет)\s*.{0,200}:$/i, // da/no/sv, fi, pl, ru (Gmail)
 ];
+export const isAttribution = (line: string) => ATTRIBUTION.some((re) => re.test(line.trim()));
+
 /** The first line of a wrapped attribution must look like one's start. */
-const ATTRIBUTION_START = /^(On|在|Am|Le|El|Il|Op|Em)\s|^在|[<@]|\d{4}[年/-]/;
+const ATTRIBUTION_START = /^(On|在|Am|Le|El|Il|In data|Op|Em)\s|^在|[<@]|\d{4}[年/-]|\d{4}\s/;
 
 const PHONE_SIGNATURE: RegExp[] = [
   /^(发自我的|来自我的|发自|来自|从我的|通过)\s*.{0,20}(iPhone|iPad|iOS|Android|安卓|华为|HUAWEI|荣耀|HONOR|小米|Redmi|OPPO|vivo|一加|魅族|三星|Samsung|手机|平板|移动设备|邮箱大师|QQ\s?邮箱|Outlook|Foxmail|企业微信|Mail|邮件)\s*(发送|客户端|版)?$/i,
-  /^(Sent from|Sent with|Sent via|Sent using|Envoyé de|Gesendet von|Von meinem|Enviado desde|Enviado do|Inviato da|Verzonden met|Verstuurd vanaf)\s.{1,40}$/i,
+  /^(Sent from|Sent with|Sent via|Sent using|Envoyé de|Envoyé à partir de|Gesendet von|Von meinem|Enviado desde|Enviado do|Enviado a partir do|Inviato da|Verzonden met|Verstuurd vanaf)\s.{1,40}$/i,
   /^(获取|下载)\s?Outlook\s?for\s(iOS|Android)$/i,
   /^Get Outlook for (iOS|Android)$/i,
   /^iPhoneから送信$/,
@@ -75,7 +78,11 @@ export function isSignatureLine(line: string, names: string[] = []): boolean {
   return rest === "";
 }
 
-export const isPhoneSignature = (line: string) => PHONE_SIGNATURE.some((re) => re.test(line.normalize("NFKC").trim()));
+/** Outlook for iOS/Android appends its link: "Get Outlook for iOS<https://aka.ms/…>". */
+export const isPhoneSignature = (line: string) => {
+  const t = line.normalize("NFKC").trim().replace(/<https?:\/\/[^>]*>$/, "").trim();
+  return PHONE_SIGNATURE.some((re) => re.test(t));
+};
 
 const QUOTE = Symbol("quote");
 const isQuoted = (line: string) => /^\s*[>＞]/.test(line);
@@ -84,7 +91,9 @@ const isQuoted = (line: string) => /^\s*[>＞]/.test(line);
 function attributionAt(lines: string[], i: number): number {
   for (let k = 1; k <= 3 && i + k <= lines.length; k++) {
     const part = lines.slice(i, i + k).map((l) => l.trim());
-    if (part.some((l) => !l || isQuoted(l))) return 0;
+    // Gmail wraps "… <addr> wrote:" so that the last line can start with the address's ">"
+    // (">:", "> wrote:", "> 写道：") — that line is no quote.
+    if (part.some((l, j) => !l || (isQuoted(l) && !(j === k - 1 && k > 1 && /^>\s*[^>]{0,20}[:：]$/.test(l))))) return 0;
     if (k > 1 && !ATTRIBUTION_START.test(part[0]!)) return 0;
     const joined = part.join(" ");
     if (ATTRIBUTION.some((re) => re.test(joined)) || ATTRIBUTION.some((re) => re.test(part.join("")))) return k;

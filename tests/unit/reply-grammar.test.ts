@@ -84,8 +84,21 @@ describe("reading a reply", () => {
     ["Il giorno gio 26 nov 2026 alle ore 10:00 网关 <g@hebbb.example> ha scritto:"],
     ["Op do 26 nov 2026 om 10:00 schreef 网关 <g@hebbb.example>:"],
     ["Em qui., 26 de nov. de 2026 às 10:00, 网关 <g@hebbb.example> escreveu:"],
+    ["In data 26 novembre 2026 10:00:31 \"网关\" <g@hebbb.example> ha scritto:"],
+    ["tor. 26. nov. 2026 kl. 10:00 skrev 网关 <g@hebbb.example>:"],
   ])("drops a localised attribution line above a quote: %s", (attr) => {
     expect(splitReply(`同意\n\n${attr}\n> 如何审批：回复“同意”`).own).toBe("同意");
+  });
+
+  it("reads Gmail's attribution wrapped so that its last line is just \">:\"", () => {
+    expect(splitReply("同意\n\nOn Thu, Nov 26, 2026 at 10:00 AM 网关 <g@hebbb.example\n> wrote:\n\n> 原文").own).toBe("同意");
+    expect(splitReply("同意\n\ntor. 26. nov. 2026 kl. 10:00 skrev 网关 <g@hebbb.example\n>:\n\n> 原文").own).toBe("同意");
+  });
+
+  it("drops Outlook mobile's signature with its link, and a Danish quote header", () => {
+    expect(splitReply("同意\n\nGet Outlook for iOS<https://aka.ms/o0ukef>\n________________________________\nFrom: 网关\nSent: Thursday\n\n原文").own).toBe("同意");
+    expect(splitReply("同意\n\nGesendet von Outlook für Android<https://aka.ms/AAb9ysg>").own).toBe("同意");
+    expect(splitReply("同意\n\n-------- Oprindelig besked --------\nFra: 网关 <g@hebbb.example>\nDato: 26.11.2026\n\n原文").own).toBe("同意");
   });
 
   it("does not take an own line for the start of a wrapped attribution", () => {

@@ -69,7 +69,7 @@ export class IngestWriter {
         `INSERT INTO InfoOfficer (unitId, name, sex, age, post, politicalStatus, phone, mobile, address, email, postcode, publications, unitOpinion, status, sourceDraftId, createdAt)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       ),
-      pageInsert: p(`INSERT OR REPLACE INTO DocumentPage (attachmentId, pageNo, method, confidence, text, imageSha256) VALUES (?, ?, ?, ?, ?, ?)`),
+      pageInsert: p(`INSERT OR REPLACE INTO DocumentPage (attachmentId, pageNo, method, confidence, text, imageSha256, lowWords) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       alertInsert: p(`INSERT INTO Alert (kind, message, createdAt) VALUES (?, ?, ?)`),
       searchWatermark: p(`SELECT "lastDraftId" AS last FROM "DraftSearchWatermark" WHERE "id" = 1`),
       searchIndex: p(`INSERT INTO "DraftSearch"(rowid, title, body) SELECT "id", "title", "body" FROM "Draft" WHERE "id" > ? ORDER BY "id"`),
@@ -120,8 +120,8 @@ export class IngestWriter {
     return Number(this.s.attachmentInsert!.run(a.intakeId, a.partIndex, a.filename, a.contentType, a.size, a.sha256, a.inline ? 1 : 0, a.contentId, a.extractMethod, a.extractStatus, a.extractError, a.text, a.confidence, a.pageCount).lastInsertRowid);
   }
 
-  insertPage(attachmentId: number, pageNo: number, method: string, confidence: number | null, text: string, imageSha256: string | null): void {
-    this.s.pageInsert!.run(attachmentId, pageNo, method, confidence, text, imageSha256);
+  insertPage(attachmentId: number, pageNo: number, method: string, confidence: number | null, text: string, imageSha256: string | null, lowWords: string[] = []): void {
+    this.s.pageInsert!.run(attachmentId, pageNo, method, confidence, text, imageSha256, lowWords.length ? JSON.stringify(lowWords) : null);
   }
 
   insertOfficer(unitId: number, draftId: number, o: OfficerRecommendation): void {

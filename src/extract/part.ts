@@ -6,6 +6,8 @@ export interface PageText {
   method: "text-layer" | "ocr";
   text: string;
   confidence: number | null;
+  /** OCR: the words read with low confidence, highlighted on the draft page. */
+  lowWords?: string[];
 }
 
 /** A file inside a container (ZIP entry, DOCX media/embedding, OFD page image): extracted in turn as a part. */

@@ -172,7 +172,7 @@ export function commitPrepared(w: IngestWriter, todo: CommitItem[]): IngestResul
         confidence: extraction.confidence,
         pageCount: extraction.pageCount,
       });
-      for (const pg of extraction.pages) w.insertPage(attachmentId, pg.pageNo, pg.method, pg.confidence, pg.text, pageImageShas?.[pg.pageNo - 1] ?? null);
+      for (const pg of extraction.pages) w.insertPage(attachmentId, pg.pageNo, pg.method, pg.confidence, pg.text, pageImageShas?.[pg.pageNo - 1] ?? null, pg.lowWords);
     }
     events.push({
       actor,

@@ -387,8 +387,8 @@ export class ReadModel {
         )
       : [];
     const pages = attachments.length
-      ? this.all<{ id: number; attachmentId: number; pageNo: number; method: string; confidence: number | null; text: string; imageSha256: string | null }>(
-          `SELECT id, attachmentId, pageNo, method, confidence, text, imageSha256 FROM DocumentPage WHERE attachmentId IN ${inList(attachments.map((a) => a.id))} ORDER BY attachmentId, pageNo`,
+      ? this.all<{ id: number; attachmentId: number; pageNo: number; method: string; confidence: number | null; text: string; imageSha256: string | null; lowWords: string | null }>(
+          `SELECT id, attachmentId, pageNo, method, confidence, text, imageSha256, lowWords FROM DocumentPage WHERE attachmentId IN ${inList(attachments.map((a) => a.id))} ORDER BY attachmentId, pageNo`,
           attachments.map((a) => a.id),
         )
       : [];

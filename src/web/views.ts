@@ -14,6 +14,7 @@ import { formatDateTime, formatDay } from "../domain/time.js";
 import { auditActionLabel } from "../domain/audit-actions.js";
 import { fileKind, fileSize, highlight, readableProblem, snippet, waited, waitedHours } from "./format.js";
 import type { FormState } from "./forms.js";
+import { markLowWords } from "./mark-words.js";
 
 export const templatesDir = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.."), "templates");
 
@@ -22,6 +23,8 @@ const labelOf = (table: Record<string, string>) => (v: string | null | undefined
 
 export function useViews(web: Express): void {
   const env = nunjucks.configure(path.join(templatesDir, "web"), { autoescape: true, noCache: process.env.NODE_ENV === "development" });
+  // OCR words to check, highlighted in escaped text (web/mark-words.ts).
+  env.addFilter("markLow", markLowWords);
   env.addFilter("dt", (d: Date | string | null) => (d ? formatDateTime(new Date(d)) : ""));
   env.addFilter("day", (d: Date | string | null) => (d ? formatDay(new Date(d)) : ""));
   env.addFilter("status", labelOf(statusLabel));

@@ -107,6 +107,10 @@ describe("formats: every fixture as the officer sees it", () => {
     expect(pages[1]!.text.replace(/\s+/g, "")).toContain("特此报告");
     // The 1.5° skew of page 1 is corrected as before; its header line is metadata.
     expect(d.faxHeader!.split("\n").filter((l) => /FROM/.test(l))).toHaveLength(2);
+    // The words OCR was unsure of are kept per page, to be highlighted on the draft page.
+    const low = pages.flatMap((p) => (p.lowWords ? (JSON.parse(p.lowWords) as string[]) : []));
+    expect(low.length).toBeGreaterThan(0);
+    for (const w of low) expect(pages.some((p) => p.text.includes(w))).toBe(true);
   });
 
   it("keeps hidden sheets out of the body", async () => {

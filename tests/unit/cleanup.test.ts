@@ -36,3 +36,11 @@ describe("text clean-ups", () => {
     expect(applySuggestion("别的正文", sig)).toBeNull();
   });
 });
+
+describe("low-confidence OCR words on the draft page", () => {
+  it("highlights each occurrence in escaped text", async () => {
+    const { markLowWords } = await import("../../src/web/mark-words.js");
+    expect(String(markLowWords("编制<b>核定</b>笃理", JSON.stringify(["笃理", "<b>"])))).toBe('编制<mark class="low-ocr" title="OCR 置信度低，请对照原件核对">&lt;b&gt;</mark>核定&lt;/b&gt;<mark class="low-ocr" title="OCR 置信度低，请对照原件核对">笃理</mark>');
+    expect(String(markLowWords("a<b", null))).toBe("a&lt;b");
+  });
+});

@@ -104,7 +104,7 @@ async function ocrPages(jobs: PageJob[], limits: Limits, engine: OcrEngine, opts
       const r = upright.result;
       const text = tidyText(normaliseCjkSpacing(r.text));
       return {
-        page: { pageNo: job.pageNo, method: "ocr", text, confidence: Math.round(r.confidence * 10) / 10, error: null, skewDegrees: prepared.skewDegrees, rotation: upright.rotation },
+        page: { pageNo: job.pageNo, method: "ocr", text, confidence: Math.round(r.confidence * 10) / 10, error: null, skewDegrees: prepared.skewDegrees, rotation: upright.rotation, lowWords: r.lowWords ?? [] },
         image: await turnDisplay(prepared.display, upright.rotation),
       };
     } catch (err) {

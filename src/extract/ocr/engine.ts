@@ -39,6 +39,23 @@ export interface OcrResult {
   text: string;
   /** tesseract's mean word confidence, 0–100. */
   confidence: number;
+  /** Words read below LOW_WORD_CONFIDENCE: highlighted on the draft page for a person to check. */
+  lowWords?: string[];
+}
+
+/** Words below this confidence (tesseract's 0–100) are highlighted on the draft page. */
+export const LOW_WORD_CONFIDENCE = 60;
+
+type Blocks = Array<{ paragraphs?: Array<{ lines?: Array<{ words?: Array<{ text: string; confidence: number }> }> }> }> | null | undefined;
+
+/** The words tesseract was unsure of, spaces between CJK characters removed, each once (at most 200 a page). */
+export function lowConfidenceWords(blocks: Blocks): string[] {
+  const out = new Set<string>();
+  for (const b of blocks ?? []) for (const p of b.paragraphs ?? []) for (const l of p.lines ?? []) for (const w of l.words ?? []) {
+    const t = w.text.replace(/\s+/g, "");
+    if (w.confidence < LOW_WORD_CONFIDENCE && /[\u3400-\u9fffA-Za-z0-9]/.test(t) && out.size < 200) out.add(t);
+  }
+  return [...out];
 }
 
 interface Slot {
@@ -180,8 +197,8 @@ export class OcrEngine {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OcrTimeoutError(task.timeoutMs / 1000)), task.timeoutMs);
       });
-      const res = await Promise.race([worker.recognize(task.image), timeout]);
-      task.resolve({ text: res.data.text, confidence: res.data.confidence });
+      const res = await Promise.race([worker.recognize(task.image, {}, { text: true, blocks: true }), timeout]);
+      task.resolve({ text: res.data.text, confidence: res.data.confidence, lowWords: lowConfidenceWords(res.data.blocks as Blocks) });
     } catch (err) {
       if (err instanceof OcrTimeoutError || this.closed) {
         // The worker is still busy with the page: kill it; the slot starts a fresh one on next use.

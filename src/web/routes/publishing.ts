@@ -21,13 +21,16 @@ interface DraftView {
   divisionId: number | null;
   unitConfirmed: boolean;
   columnId: number | null;
+  intakes?: Array<{ attachments: Array<{ pages: Array<{ lowWords: string | null }> }> }>;
 }
 
 /** What the draft page shows of suggestions and photos (the draft route adds it to its page). */
 export async function publishingView(app: App, actor: Actor, d: DraftView) {
   const suggestions = currentSuggestions(d, await sensitiveTermsIn(app.db, `${d.title}\n${d.body}`));
   const photos = await draftPhotos(app.db, app.blobs, app.config.limits, d.id);
-  return { suggestions: suggestions.map((s) => ({ ...s, kindName: kindLabel[s.kind] })), photos, canAnswer: isInfoAdminOf(actor, d), canChoosePhotos: mayAct(actor, "edit", d) };
+  // The low-confidence OCR words of every page, highlighted in the body too.
+  const lowWords = [...new Set((d.intakes ?? []).flatMap((i) => i.attachments.flatMap((a) => a.pages.flatMap((p) => (p.lowWords ? (JSON.parse(p.lowWords) as string[]) : [])))))];
+  return { lowWords, suggestions: suggestions.map((s) => ({ ...s, kindName: kindLabel[s.kind] })), photos, canAnswer: isInfoAdminOf(actor, d), canChoosePhotos: mayAct(actor, "edit", d) };
 }
 
 export function publishingRoutes(app: App): Router {

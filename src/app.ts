@@ -15,6 +15,7 @@ import { ApprovalRequests } from "./approvals/requests.js";
 import { WebhookOnPublish } from "./publish/listener.js";
 import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js";
 import { openAuditTrail, type AuditFiles } from "./audit/audit.js";
+import type { AuditAnchorer } from "./audit/anchorer.js";
 import { secureDataDir } from "./util/file-modes.js";
 
 export interface App {
@@ -22,6 +23,8 @@ export interface App {
   db: Db;
   /** The database, audit key and anchor files of this installation's audit trail. */
   auditFiles: AuditFiles;
+  /** Writes the audit chain's head to the anchor file within a second of each commit (and at close). */
+  anchors: AuditAnchorer;
   blobs: BlobStore;
   pipeline: Pipeline;
   review: ReviewService;
@@ -33,6 +36,11 @@ export interface App {
 export interface AppOptions {
   /** DNS for DKIM checks of approval replies (tests: a static map; default: the system's). */
   dnsResolver?: DnsResolver;
+  /**
+   * "inspect" (`gateway audit verify`): open even when the audit trail cannot be verified (a key
+   * without its keyed row or anchor file), so that verify can say why; nothing is anchored.
+   */
+  audit?: "start" | "inspect";
 }
 
 export async function createApp(env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}): Promise<App> {
@@ -41,7 +49,10 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   const db = await openDb(config.dbFile);
   secureDataDir(config.dataDir, config.dbFile); // the files SQLite has just made
   const auditFiles: AuditFiles = { dbFile: config.dbFile, keyFile: config.audit.keyFile, anchorFile: config.audit.anchorFile };
-  await openAuditTrail(db, auditFiles);
+  const anchors = await openAuditTrail(db, auditFiles, options.audit ?? "start").catch(async (err: unknown) => {
+    await db.$disconnect();
+    throw err;
+  });
   if ((await db.division.count()) === 0) await seedReference(db);
   const writer = new IngestWriter(config.dbFile);
   const blobs = new BlobStore(config.blobDir, (sha) => writer.packEntry(sha));
@@ -60,6 +71,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
     config,
     db,
     auditFiles,
+    anchors,
     blobs,
     pipeline,
     review,
@@ -70,6 +82,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
       writer.close();
       await ocr.close();
       read.close();
+      if ((options.audit ?? "start") === "start") await anchors.close();
       await db.$disconnect();
     },
   };

@@ -6,7 +6,6 @@ import { roleLabel } from "./domain/roles.js";
 import { errorMessage } from "./domain/errors.js";
 import { SecondFactor } from "./accounts/second-factor.js";
 import { createApp } from "./app.js";
-import { anchorAudit } from "./audit/audit.js";
 import { verifyAudit } from "./audit/verify.js";
 import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
@@ -150,12 +149,13 @@ auditCmd
   .command("verify")
   .description("recompute the keyed hash chain and check it against the anchor file; exit 1 and name the first missing, changed or re-hashed event")
   .action(async () => {
-    const app = await createApp(dataEnv({ create: false }));
+    // "inspect": a trail that would refuse to start is opened, so that verify can say what is wrong.
+    const app = await createApp(dataEnv({ create: false }), { audit: "inspect" });
     try {
       const r = await verifyAudit(app.db, { anchorFile: app.auditFiles.anchorFile });
       if (r.ok) {
         // The head just verified becomes an anchor, so a later truncation is caught from here on.
-        await anchorAudit(app.db, app.auditFiles, "verify", true);
+        await app.anchors.anchor("verify", true);
         console.log(`审计记录完整：共 ${r.count} 条（#${r.keyedFromId} 起以审计密钥计算），已核对锚点 ${r.anchorsChecked} 个，当前链头已写入锚点文件 ${app.auditFiles.anchorFile}`);
       } else {
         console.error(`审计记录被篡改：${r.problem}${r.firstBadId ? `（第一处问题：#${r.firstBadId}）` : ""}；此前 ${r.count} 条核验无误`);

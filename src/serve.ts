@@ -13,7 +13,6 @@ import { flushOutbox } from "./notify/outbox.js";
 import { flushWebhooks } from "./publish/webhook.js";
 import { ImapIntake } from "./sources/imap/intake.js";
 import { redactUrl } from "./sources/imap/account.js";
-import { anchorAudit } from "./audit/audit.js";
 import { pruneThrottle } from "./accounts/throttle.js";
 import { findLooseModes, looseModesWarning } from "./util/file-modes.js";
 
@@ -94,10 +93,11 @@ export async function serve(app: App, log: (line: string) => void = console.log)
   const pushWebsite = singleFlight(async () => void (await flushWebhooks(app.db, app.config).catch((err) => log(`webhook error: ${errorMessage(err)}`))));
   const webhooks = setInterval(() => void pushWebsite(), 2000);
   const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err) => log(`housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
-  // The audit chain's head goes to the anchor file at start, while it grows, and at stop.
-  const anchor = (reason: string) => anchorAudit(app.db, app.auditFiles, reason).catch((err) => log(`audit anchor not written: ${errorMessage(err)}`));
+  // The audit chain's head goes to the anchor file within a second of each commit (app.anchors),
+  // and at start and stop as markers of a clean start and stop.
+  app.anchors.log = (line) => log(`audit anchor: ${line}`);
+  const anchor = (reason: string) => app.anchors.anchor(reason, true).catch(() => undefined);
   await anchor("start");
-  const anchors = setInterval(() => void anchor("periodic"), app.config.audit.anchorMinutes * 60_000);
   await poll();
   const imap = startImap(app, log, sweep);
   void checkFileModes(app, log);
@@ -113,7 +113,6 @@ export async function serve(app: App, log: (line: string) => void = console.log)
       clearInterval(webhooks);
       await pushWebsite.settled();
       clearInterval(housekeeping);
-      clearInterval(anchors);
       watcher?.close();
       await poll.settled();
       await sweep.settled();

@@ -19,19 +19,41 @@ export function readAuditKey(file: string): Buffer | null {
   return Buffer.from(text, "hex");
 }
 
-/** Creates a new key file, 0400, refusing to replace an existing one. */
-export function createAuditKey(file: string): Buffer {
+/**
+ * A new key is made in two steps around the keyed row and the anchor file (audit.ts): written to
+ * `<file>.new` first, and renamed to `<file>` only when the chain is keyed and anchored. A crash
+ * in between leaves the pending file, which the next start finishes with (never a key file
+ * without its keyed row and anchor file — that state means tampering, and the gateway refuses it).
+ */
+export const pendingKeyFile = (file: string) => `${file}.new`;
+
+/** Creates the pending key (0400), replacing a pending key of an attempt that never keyed the chain. */
+export function createPendingAuditKey(file: string): Buffer {
+  const pending = pendingKeyFile(file);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.rmSync(pending, { force: true });
   const key = randomBytes(32);
-  const fd = fs.openSync(file, "wx", 0o400);
+  const fd = fs.openSync(pending, "wx", 0o400);
   try {
     fs.writeSync(fd, `${key.toString("hex")}\n`);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  fs.chmodSync(file, 0o400); // whatever the umask
+  fs.chmodSync(pending, 0o400); // whatever the umask
   return key;
+}
+
+/** The pending key becomes the key (refusing to replace an existing key file). */
+export function commitAuditKey(file: string): void {
+  fs.linkSync(pendingKeyFile(file), file);
+  fs.unlinkSync(pendingKeyFile(file));
+  const dir = fs.openSync(path.dirname(file), "r");
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
 }
 
 // The key of each open database, by its file. audit() is called with a transaction client that

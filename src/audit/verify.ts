@@ -1,6 +1,7 @@
 // `gateway audit verify`: recomputes the chain and checks it against the anchor file. Reports the
 // first row that is missing (a gap in the ids, or the chain's end short of an anchor), changed
 // (content no longer matches its hash) or re-hashed (its hash was recomputed without the key).
+import fs from "node:fs";
 import type { Db } from "../db/client.js";
 import { readAnchors } from "./anchor.js";
 import { GENESIS, KEYED_ACTION, keyedHash, keyId, legacyHash } from "./chain.js";
@@ -22,6 +23,18 @@ export interface VerifyResult {
 }
 
 
+/**
+ * What is wrong with a keyed chain before any row is read: the key file exists (so the chain is
+ * keyed), but the keyed row is not in the chain, or the anchor file is not there. Said by the start
+ * (which refuses) and by verify alike.
+ */
+export function keyedChainProblems(keyed: { id: number } | null, anchorFile: string): string[] {
+  const problems: string[] = [];
+  if (!keyed) problems.push(`审计密钥文件存在，但审计链中没有启用密钥的记录（${KEYED_ACTION}）：该记录被改写或删除，审计记录可能已被整体重算`);
+  if (!fs.existsSync(anchorFile)) problems.push(`锚点文件 ${anchorFile} 不存在：它只在生成审计密钥时创建，此后从不重建（被删除？请从备份恢复）`);
+  return problems;
+}
+
 export async function verifyAudit(db: Db, opts: { anchorFile: string }): Promise<VerifyResult> {
   const [main] = await db.$queryRawUnsafe<Array<{ file: string }>>(`SELECT file FROM pragma_database_list WHERE name = 'main'`);
   const key = auditKeyFor(main!.file);
@@ -34,6 +47,9 @@ export async function verifyAudit(db: Db, opts: { anchorFile: string }): Promise
   let count = 0;
   let expected = 1;
   const fail = (kind: AuditProblem, firstBadId: number | undefined, problem: string): VerifyResult => ({ ok: false, count, keyedFromId: keyed?.id, anchorsChecked: 0, firstBadId, kind, problem });
+  // The key exists (it found this database), so the chain is keyed, whatever its rows now say.
+  const problems = keyedChainProblems(keyed, opts.anchorFile);
+  if (problems.length) return fail(keyed ? "anchor" : "rehashed", undefined, problems.join("；"));
 
   for (let cursor = 0; ; ) {
     const batch = await db.auditEvent.findMany({ where: { id: { gt: cursor } }, orderBy: { id: "asc" }, take: 5000 });

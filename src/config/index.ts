@@ -87,8 +87,6 @@ const schema = z.object({
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   /** Append-only file of the chain's heads. Default: DATA_DIR/audit-anchors.log; better off the database host. */
   AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
-  /** How often the chain's head is anchored while it grows (at most 1440: at least daily). */
-  AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -154,7 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     audit: {
       keyFile: path.resolve(e.AUDIT_KEY_FILE ?? path.join(dataDir, "audit.key")),
       anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(dataDir, "audit-anchors.log")),
-      anchorMinutes: e.AUDIT_ANCHOR_MINUTES,
     },
     approvals: { tokenHours: e.APPROVAL_TOKEN_HOURS, dkim: e.APPROVAL_DKIM, trustedAuthservId: e.TRUSTED_AUTHSERV_ID ?? null },
     limits: {

@@ -7,7 +7,7 @@ import { AccountAdministration, grantFromValue, LEADER_RANKS } from "../../accou
 import { AccountReads } from "../../accounts/reads.js";
 import { requiresSecondFactor, SecondFactor } from "../../accounts/second-factor.js";
 import { invalidateActors } from "../../accounts/users.js";
-import { anchorAudit, audit } from "../../audit/audit.js";
+import { audit } from "../../audit/audit.js";
 import { auditEvents } from "../../audit/reads.js";
 import { verifyAudit } from "../../audit/verify.js";
 import { GatewayError } from "../../domain/errors.js";
@@ -114,7 +114,7 @@ export function peopleRoutes(app: App): Router {
   });
   r.post("/audit/verify", auditor, async (req, res) => {
     const result = await verifyAudit(db, { anchorFile: app.auditFiles.anchorFile });
-    if (result.ok) await anchorAudit(db, app.auditFiles, "verify", true);
+    if (result.ok) await app.anchors.anchor("verify", true);
     req.session.auditResult = { ok: result.ok, count: result.count, anchors: result.anchorsChecked, problem: result.problem ?? null, firstBadId: result.firstBadId ?? null };
     await db.$transaction((tx) => audit(tx, { actor: `user:${actorOf(req).username}`, action: "audit.verify", ip: req.ip, detail: { ok: result.ok, count: result.count, firstBadId: result.firstBadId ?? null } }));
     res.redirect("/admin/audit");

@@ -7,6 +7,7 @@ import { hasRole, Role, type Actor } from "../domain/roles.js";
 import { normaliseAddress } from "../extract/mime.js";
 import { normaliseFax } from "../identify/unit.js";
 import { retry } from "../ledger/prisma-ledger.js";
+import { checkRule, type RuleInput } from "./rules.js";
 
 const label = (a: Actor) => `user:${a.username}`;
 
@@ -68,23 +69,28 @@ export class AdminService {
     return result;
   }
 
-  async addRule(actor: Actor, input: { kind: "column" | "division" | "importance" | "sensitive_term" | "prohibited"; columnId: number | null; divisionId: number | null; pattern: string; isRegex: boolean; weight: number }, ip?: string) {
+  async addRule(actor: Actor, input: RuleInput, ip?: string) {
     requireInfoCentre(actor);
-    const pattern = input.pattern.trim();
-    if (!pattern) throw new GatewayError("VALIDATION", "关键词不能为空");
-    if (input.isRegex) {
-      try {
-        new RegExp(pattern, "u");
-      } catch (err) {
-        throw new GatewayError("VALIDATION", `正则表达式无效：${(err as Error).message}`);
-      }
-    }
-    if (input.kind === "column" && input.columnId == null) throw new GatewayError("VALIDATION", "请选择栏目");
-    if (input.kind === "division" && input.divisionId == null) throw new GatewayError("VALIDATION", "请选择处室");
-    const weight = Math.max(1, Math.min(10, Math.round(input.weight) || 1));
+    const checked = checkRule(input);
     const rule = await this.db.$transaction(async (tx) => {
-      const r = await tx.routingRule.create({ data: { kind: input.kind, columnId: input.kind === "column" ? input.columnId : null, divisionId: input.kind === "division" ? input.divisionId : null, pattern, isRegex: input.isRegex, weight } });
-      await audit(tx, { actor: label(actor), action: "rule.create", entityType: "rule", entityId: r.id, ip, detail: { ...input, weight } });
+      const r = await tx.routingRule.create({ data: checked });
+      await audit(tx, { actor: label(actor), action: "rule.create", entityType: "rule", entityId: r.id, ip, detail: { ...checked } });
+      return r;
+    });
+    this.onReferenceChanged();
+    return rule;
+  }
+
+  /** 分拣规则 edited in place: the stored rule before and after go into the audit row. */
+  async updateRule(actor: Actor, ruleId: number, input: RuleInput & { enabled: boolean }, ip?: string) {
+    requireInfoCentre(actor);
+    const checked = { ...checkRule(input), enabled: input.enabled };
+    const rule = await this.db.$transaction(async (tx) => {
+      const before = await tx.routingRule.findUnique({ where: { id: ruleId } });
+      if (!before) throw new GatewayError("NOT_FOUND", "规则不存在");
+      const r = await tx.routingRule.update({ where: { id: ruleId }, data: checked });
+      const { kind, columnId, divisionId, pattern, isRegex, weight, enabled } = before;
+      await audit(tx, { actor: label(actor), action: "rule.update", entityType: "rule", entityId: ruleId, ip, detail: { before: { kind, columnId, divisionId, pattern, isRegex, weight, enabled }, after: checked } });
       return r;
     });
     this.onReferenceChanged();

@@ -14,6 +14,7 @@ import { canSee } from "../domain/permissions.js";
 import { DraftStatus, OPEN_STATUSES } from "../domain/status.js";
 import { catchUpSearchIndex } from "../db/search-index.js";
 import { searchKeys } from "./unit-search.js";
+import type { DuplicateCandidate } from "./duplicates.js";
 import { NOTE_ACTIONS, opinionsOf, readableLog, stateNotes, type AuditRow, type StateNote } from "./history.js";
 
 export interface QueueFilter {
@@ -357,7 +358,38 @@ export class ReadModel {
     const pending = this.get<{ id: number }>(`SELECT max(id) AS id FROM ReviewStep WHERE draftId = ? AND status = 'pending'`, [id])?.id ?? null;
     const merged = this.all<{ id: number; title: string }>(`SELECT id, title FROM Draft WHERE duplicateOfId = ? ORDER BY id`, [id]);
     const opinions = opinionsOf(events, this.nameOf).map((o) => ({ ...o, rank: this.rankOf(o.actor) }));
-    return { log: readableLog(events, this.nameOf), notes: stateNotes({ status, duplicateOfId, pendingStepId: pending }, events, this.nameOf), merged, opinions };
+    // The original's log says which duplicates were merged into it (the event is the duplicate's).
+    const mergedIn = merged.length
+      ? this.all<{ at: string; actor: string; entityId: string }>(`SELECT at, actor, entityId FROM AuditEvent WHERE entityType = 'draft' AND action = 'draft.merge' AND entityId IN ${inList(merged.map((m) => m.id))} ORDER BY id`, merged.map((m) => String(m.id)))
+      : [];
+    const log = [...readableLog(events, this.nameOf), ...mergedIn.map((e) => ({ at: new Date(e.at), who: this.nameOf(e.actor), what: `重复报送 #${e.entityId} 并入此稿`, why: null, how: null }))].sort((a, b) => a.at.getTime() - b.at.getTime());
+    return { log, notes: stateNotes({ status, duplicateOfId, pendingStepId: pending }, events, this.nameOf), merged, opinions };
+  }
+
+  /**
+   * Drafts that may be the same submission as `d` (review/duplicates.ts scores them): from the
+   * same unit, sender address or fax number, received within `days` either side, not merged
+   * already, and visible to the actor.
+   */
+  duplicateCandidates(actor: Actor, d: { id: number; unitId: number | null; senderAddress: string | null; faxNumber: string | null; receivedAt: Date }, days: number): DuplicateCandidate[] {
+    const same: Clause[] = [];
+    if (d.unitId != null) same.push({ sql: "d.unitId = ?", params: [d.unitId] });
+    if (d.senderAddress) same.push({ sql: "d.senderAddress = ?", params: [d.senderAddress] });
+    if (d.faxNumber) same.push({ sql: "d.faxNumber = ?", params: [d.faxNumber] });
+    if (!same.length) return [];
+    const span = days * 86_400_000;
+    const where = and([scopeFor(actor), or(same), { sql: "d.id != ? AND d.duplicateOfId IS NULL AND d.receivedAt >= ? AND d.receivedAt <= ?", params: [d.id, iso(new Date(d.receivedAt.getTime() - span)), iso(new Date(d.receivedAt.getTime() + span))] }]);
+    return this.all<{ id: number; title: string; body: string; status: string; channel: string; receivedAt: string }>(`SELECT d.id, d.title, d.body, d.status, d.channel, d.receivedAt FROM Draft d WHERE ${where.sql} ORDER BY d.receivedAt DESC LIMIT 200`, where.params).map((r) => ({
+      ...r,
+      receivedAt: new Date(r.receivedAt),
+    }));
+  }
+
+  /** The mail a merged duplicate was made of: its intakes now belong to the original (the merge's audit event names them). */
+  private mergedIntakeIds(id: number): number[] {
+    const e = this.get<{ detail: string }>(`SELECT detail FROM AuditEvent WHERE entityType = 'draft' AND entityId = ? AND action = 'draft.merge' ORDER BY id DESC LIMIT 1`, [String(id)]);
+    const ids = e ? (JSON.parse(e.detail) as { intakeIds?: unknown }).intakeIds : null;
+    return Array.isArray(ids) ? ids.filter((x): x is number => typeof x === "number") : [];
   }
 
   draftDetail(actor: Actor, id: number) {
@@ -376,9 +408,11 @@ export class ReadModel {
     const unit = d.unitId ? (this.get<{ id: number; name: string }>(`SELECT id, name FROM SendingUnit WHERE id = ?`, [d.unitId]) ?? null) : null;
     const column = d.columnId ? (this.get<{ id: number; name: string }>(`SELECT id, name FROM "Column" WHERE id = ?`, [d.columnId]) ?? null) : null;
     const division = d.divisionId ? (this.get<{ id: number; name: string; fullName: string }>(`SELECT id, name, fullName FROM Division WHERE id = ?`, [d.divisionId]) ?? null) : null;
+    // A merged duplicate shows the mail it was made of, which now counts under its original.
+    const own = d.duplicateOfId != null ? this.mergedIntakeIds(id) : [];
     const intakes = this.all<{ id: number; rawPath: string | null; receivedAt: string; outcome: string | null; fromAddress: string | null }>(
-      `SELECT id, rawPath, receivedAt, outcome, fromAddress FROM IntakeMessage WHERE draftId = ? ORDER BY id`,
-      [id],
+      own.length ? `SELECT id, rawPath, receivedAt, outcome, fromAddress FROM IntakeMessage WHERE id IN ${inList(own)} ORDER BY id` : `SELECT id, rawPath, receivedAt, outcome, fromAddress FROM IntakeMessage WHERE draftId = ? ORDER BY id`,
+      own.length ? own : [id],
     );
     const attachments = intakes.length
       ? this.all<{ id: number; intakeId: number; partIndex: number; filename: string | null; contentType: string; size: number; extractMethod: string | null; extractStatus: string; extractError: string | null; pageCount: number | null; confidence: number | null }>(

@@ -179,10 +179,13 @@ export class ReviewService {
       const original = await tx.draft.findUnique({ where: { id: originalId } });
       if (!original || !canSee(actor, original)) throw refuse(`稿件 #${originalId} 不存在或不在您的队列中`);
       if (original.duplicateOfId != null) throw refuse(`稿件 #${originalId} 本身已是重复稿件，请并入其原稿 #${original.duplicateOfId}`);
+      // The merged draft's mail now counts under the original; the event names it, so the
+      // merged draft's page can still show what it was made of.
+      const intakeIds = (await tx.intakeMessage.findMany({ where: { draftId: id }, select: { id: true }, orderBy: { id: "asc" } })).map((i) => i.id);
       await mergeDraft(tx, id, originalId);
       const updated = await tx.draft.update({ where: { id }, data: { status: "archived", statusSince: new Date(), duplicateOfId: originalId, archivedReason: `重复报送，已并入稿件 #${originalId}`, version: { increment: 1 } } });
       await tx.reviewStep.updateMany({ where: { draftId: id, status: "pending" }, data: { status: "superseded" } });
-      await audit(tx, { actor: actorLabel(actor), action: "draft.merge", entityType: "draft", entityId: id, ip, detail: { into: originalId } });
+      await audit(tx, { actor: actorLabel(actor), action: "draft.merge", entityType: "draft", entityId: id, ip, detail: { into: originalId, intakeIds } });
       return updated;
     });
   }

@@ -16,6 +16,7 @@ import { emailReplies } from "../approvals/reply-records.js";
 import { publishingView } from "./routes/publishing.js";
 import type { OriginalViews } from "./original-view.js";
 import { int } from "./params.js";
+import { DUPLICATE_WINDOW_DAYS, suggestDuplicates } from "../review/duplicates.js";
 
 /** The approver's decisions, offered together in one bar (sticky at the bottom of a phone). */
 const APPROVER_ACTIONS: readonly DraftAction[] = ["division_approve", "leader_approve", "send_back"];
@@ -83,6 +84,8 @@ export function draftPage(app: App, originals: OriginalViews) {
     const bodyHits = q ? hitsIn(draft.body, q) : [];
 
     const canTriage = mayAct(actor, "triage", draft);
+    // Likely originals of this draft, for the officer to compare before merging (decides nothing).
+    const duplicates = canTriage && draft.duplicateOfId == null ? suggestDuplicates(draft, app.read.duplicateCandidates(actor, draft, DUPLICATE_WINDOW_DAYS)) : [];
     res.render("draft.njk", {
       d: draft,
       original,
@@ -101,6 +104,8 @@ export function draftPage(app: App, originals: OriginalViews) {
       canTriage,
       choices: canTriage || hasRole(actor, Role.infoCentre) ? app.read.choices() : null,
       conflict,
+      duplicates,
+      duplicateDays: DUPLICATE_WINDOW_DAYS,
       q,
       bodyHits,
       opinions: detail.opinions,

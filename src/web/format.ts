@@ -55,8 +55,14 @@ export function readableProblem(raw: string | null | undefined): string {
   const out = new Set<string>();
   for (const line of lines) {
     if (CJK.test(line)) {
-      // Chinese with a library message after it (「OCR 失败：VipsJpeg: …」): keep the Chinese part.
-      out.add(line.replace(/[:：]\s*[\x20-\x7e]*[A-Za-z]{3,}[\x20-\x7e]*$/, "").trim() || line);
+      // Chinese with a library message after a colon (「OCR 失败：VipsJpeg: …」, 「（图像无法解码：
+      // Input buffer has corrupt header …）」): keep the Chinese. A run of English words is a
+      // library's sentence; an address or a file name after a colon is not one and stays.
+      const kept = line
+        .replace(/[:：]\s*([\x20-\x7e]+)/g, (m, run: string) => (/[A-Za-z]{2,}[\s:,]+[A-Za-z]{2,}|[A-Za-z]+(Error|Exception)\b/.test(run) ? "" : m))
+        .replace(/[:：]\s*[\x20-\x7e]*[A-Za-z]{3,}[\x20-\x7e]*$/, (m) => (/@|\.[a-z0-9]{2,4}$/i.test(m) ? m : ""))
+        .trim();
+      out.add(kept || line);
       continue;
     }
     out.add(EXTRACT_PROBLEMS.find(([re]) => re.test(line))?.[1] ?? "内容提取失败（技术细节已记入日志）");

@@ -28,7 +28,7 @@ export async function originalView(raw: Buffer, limits: Limits): Promise<Origina
       ["收件人", m.to],
       ["主题", m.subject],
       ["日期", m.date ? formatDateTime(m.date) : m.dateHeader],
-      ["Message-ID", m.messageId],
+      ["邮件标识", m.messageId],
     ],
     text: m.text,
     html: m.html != null ? sanitizeMailHtml(m.html) : null,

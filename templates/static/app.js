@@ -82,6 +82,19 @@ document.addEventListener("DOMContentLoaded", () => {
   recount();
 
   for (const s of document.querySelectorAll("select[data-unit-picker]")) unitPicker(s);
+
+  // The 通报: print from its own button (the fields above it are not printed).
+  document.querySelector("[data-print]")?.addEventListener("click", () => window.print());
+
+  // 分拣规则: the list narrows as one types (the form's 筛选 does the same without script).
+  const ruleSearch = document.querySelector("[data-rule-search]");
+  if (ruleSearch) {
+    const ruleRows = [...document.querySelectorAll("table.rules tbody tr[data-rule]")];
+    ruleSearch.addEventListener("input", () => {
+      const t = ruleSearch.value.trim().toLowerCase();
+      for (const row of ruleRows) row.hidden = !!t && !row.textContent.toLowerCase().includes(t);
+    });
+  }
 });
 
 /**

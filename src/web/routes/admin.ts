@@ -11,6 +11,7 @@ import { hasRole, Role } from "../../domain/roles.js";
 import { actorOf } from "../middleware.js";
 import { formOf } from "../form.js";
 import { intOrNull as int } from "../params.js";
+import { ruleRoutes } from "./rules.js";
 import { approvalPolicy } from "../../approvals/policy.js";
 import { noticeReplies } from "../../approvals/reply-records.js";
 
@@ -44,19 +45,8 @@ export function adminRoutes(app: App): Router {
     back(req, res, "/admin/units", `已保存「${unit.name}」`);
   });
 
-  r.get("/rules", async (_req, res) => {
-    res.render("admin-rules.njk", await reads.rules());
-  });
-  r.post("/rules", async (req, res) => {
-    const f = formOf(req);
-    const kind = f.choice("kind", "规则类型", ["column", "division", "importance", "sensitive_term", "prohibited"] as const, "column");
-    await admin.addRule(actorOf(req), { kind, columnId: f.id("columnId", "栏目"), divisionId: f.id("divisionId", "处室"), pattern: f.text("pattern", "关键词", { max: 200 }), isRegex: f.flag("isRegex", "正则表达式"), weight: f.integer("weight", "权重", { min: 1, max: 10, fallback: 1 }) }, req.ip);
-    back(req, res, "/admin/rules", "规则已添加，立即生效");
-  });
-  r.post("/rules/:id/enabled", async (req, res) => {
-    await admin.setRuleEnabled(actorOf(req), int(req.params.id) ?? 0, formOf(req).choice("enabled", "启用", ["0", "1"] as const) === "1", req.ip);
-    back(req, res, "/admin/rules", "规则已更新");
-  });
+  // 分拣规则: search, edit in place, dry run (routes/rules.ts).
+  r.use(ruleRoutes(app, reads, admin));
 
   r.get("/officers", async (_req, res) => {
     res.render("admin-officers.njk", { ...(await reads.officers(app.config.officerDeadline)), deadline: app.config.officerDeadline });

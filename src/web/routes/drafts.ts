@@ -10,6 +10,7 @@ import { GatewayError } from "../../domain/errors.js";
 import { actionDoneLabel, isDraftAction } from "../../domain/status.js";
 import { draftPage } from "../draft-page.js";
 import { approvalForm } from "../approval-form.js";
+import { comparePage } from "../compare-page.js";
 import { formOf } from "../form.js";
 import { keepingWork } from "../forms.js";
 import { actorOf } from "../middleware.js";
@@ -29,6 +30,8 @@ export function draftRoutes(app: App): Router {
   const version = (req: express.Request) => formOf(req).id("version", "版本号", { required: true })!;
 
   r.get("/drafts/:id", (req, res) => page(req, res));
+  // 「对照后合并」: both drafts side by side, then the merge is confirmed there.
+  r.get("/drafts/:id/compare", comparePage(app, originals, page));
 
   // 《省编办上网信息发布审批表》 (Attachment 3), printable.
   r.get("/drafts/:id/form", (req, res) => {

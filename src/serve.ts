@@ -8,6 +8,7 @@ import { ensureAdministrators } from "./accounts/users.js";
 import { roleLabel } from "./domain/roles.js";
 import { createWebApp } from "./web/app.js";
 import { errorMessage } from "./domain/errors.js";
+import { redactTokens } from "./domain/token-shape.js";
 import { queueQuarantineNotices, queueReceipts } from "./approvals/requests.js";
 import { flushOutbox } from "./notify/outbox.js";
 import { flushWebhooks } from "./publish/webhook.js";
@@ -23,7 +24,9 @@ export interface Running {
   pollNow(): Promise<void>;
 }
 
-export async function serve(app: App, log: (line: string) => void = console.log): Promise<Running> {
+export async function serve(app: App, out: (line: string) => void = console.log): Promise<Running> {
+  // The service log is read by more people than the screens: no approval token in it (token-shape.ts).
+  const log = (line: string) => out(redactTokens(line));
   // 三员分立: three administrators for three people; each password is shown here once.
   for (const admin of await ensureAdministrators(app.db))
     log(`first start: created ${roleLabel[admin.role]} (${admin.role}) "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);

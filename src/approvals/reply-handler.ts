@@ -24,6 +24,7 @@ import { identityOf, readHeaderBlock } from "../extract/header-block.js";
 import { APPROVAL_ID_PREFIX, messageIdDomain, queueMail } from "../notify/outbox.js";
 import type { ReviewService } from "../review/service.js";
 import { verifyApproverMail, type DnsResolver } from "./authenticity.js";
+import { tokensInMessage, voidTokens } from "./exposure.js";
 import { noticeMark, noticeThread, recordNoticeReply } from "./notice-replies.js";
 import { readReply, type ReplyReading } from "./reply-body.js";
 import { markDraft, tellInfoAdmins } from "./reply-records.js";
@@ -70,6 +71,15 @@ export class ApprovalReplies implements ReplyHandler {
     if (tokenFromSubject(msg.subject)) return true;
     const ids = this.thread(msg);
     return this.approvalThread(ids).length > 0 || noticeThread(ids, this.idSuffix).length > 0 || noticeMark(msg.subject) !== null;
+  }
+
+  exposedTokens(msg: MessageSummary, raw: Buffer, partContents: Buffer[]): string[] {
+    return tokensInMessage(msg, raw, partContents);
+  }
+
+  async voidExposed(tx: Tx, tokens: string[], o: { intakeId: number; from: string | null; automatic: string | null }) {
+    const kind = o.automatic?.startsWith("退信") ? "bounce" : o.automatic ? "auto_reply" : "mail";
+    return voidTokens(tx, this.config, { tokens, kind, actor: `email:${o.from ?? "（无）"}`, intakeId: o.intakeId, detail: o.automatic ?? undefined });
   }
 
   async handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer) {
@@ -129,14 +139,23 @@ export class ApprovalReplies implements ReplyHandler {
     const identity = identityOf(block);
     if (identity.problems.length) return refuse(`邮件头有歧义，无法确定发件人：${identity.problems.join("；")}`, ctx);
     if (identity.from !== msg.fromAddress) return refuse(`邮件头有歧义：两种读法得到不同的发件人（${identity.from} / ${msg.fromAddress ?? "无"}）`, ctx);
-    if (!person.email || identity.from !== person.email.toLowerCase())
-      return refuse(`发件地址 ${from} 不是审批人登记的邮箱（转发给他人的审批邀请不能代为审批）`, ctx);
+    if (!person.email || identity.from !== person.email.toLowerCase()) {
+      // Someone else holds the token now (a forwarded request, or a forger): it is void (exposure.ts).
+      events.push(...(await voidTokens(tx, this.config, { tokens: [token], kind: "mail", actor: `email:${from}`, intakeId, detail: `由 ${from} 回复` })).audit);
+      return refuse(`发件地址 ${from} 不是审批人登记的邮箱（转发给他人的审批邀请不能代为审批）；该审批邀请已作废`, ctx);
+    }
     let authenticity: string | null = null;
     if (this.config.approvals.dkim === "required") {
       // A verifier that fails (DNS down, a signature it cannot parse) is doubt: it decides nothing, and this message alone.
       const verdict = await verifyApproverMail(raw, block, person.email, this.config.approvals, this.resolver).catch((err: unknown) => ({ ok: false, via: "none" as const, reason: `DKIM 校验未能完成（${errorMessage(err).slice(0, 200)}），稍后可重新回复或登录网页审核` }));
       if (!verdict.ok) return refuse(verdict.reason, ctx);
       authenticity = verdict.reason;
+    }
+
+    if (row.voidedAt) {
+      // The approver, back (after an out-of-office) or answering an old mail: a fresh request, never this token.
+      await queueApprovalRequest(tx, this.config, { stepId: step.id, personId: person.id, subjectMark: "【重新发送】", intro: "您回复的审批邀请已作废，本次回复未生效。" });
+      return refuse(`该审批邀请已作废（${(row.voidReason ?? "").replace(/^\w+: /, "")}），本回复未生效；已重新发送审批邀请，请回复新邮件或登录网页审核`, ctx);
     }
 
     const request = await tx.outboundMail.findUnique({ where: { messageId: row.requestMessageId } });

@@ -22,7 +22,7 @@ export async function markDraft(tx: Tx, draftId: number, flag: MailFlag): Promis
 export async function tellInfoAdmins(
   tx: Tx,
   config: Config,
-  n: { draftId: number; title: string; approverName: string; stageLabel: string; outcomeLabel: string; ownText: string; why: string | null; receivedAt: string },
+  n: { draftId: number; title: string; approverName: string; stageLabel: string; outcomeLabel: string; ownText: string; why: string | null; receivedAt: string; headline?: string },
 ): Promise<void> {
   const d = await tx.draft.findUnique({ where: { id: n.draftId }, select: { divisionId: true } });
   if (d?.divisionId == null) return;
@@ -35,7 +35,7 @@ export async function tellInfoAdmins(
     await queueMail(tx, config, {
       kind: "approval_news",
       to: email,
-      subject: `【邮件审批】${n.title}：${n.approverName}${n.outcomeLabel.startsWith("同意") ? "同意" : n.outcomeLabel.startsWith("退回") ? "退回修改" : "回复了意见"}`,
+      subject: `【邮件审批】${n.title}：${n.headline ?? `${n.approverName}${n.outcomeLabel.startsWith("同意") ? "同意" : n.outcomeLabel.startsWith("退回") ? "退回修改" : "回复了意见"}`}`,
       template: "approval_news",
       data: { ...n, adminName: g.user.person?.name ?? g.user.displayName },
       draftId: n.draftId,
@@ -56,7 +56,7 @@ export interface EmailReplyView {
   sentAt: string | null;
 }
 
-const OUTCOME: Record<string, string> = { "approval.decided": "", "approval.comment": "意见", "approval.refused": "未生效", "notice.reply": "单位回复通知" };
+const OUTCOME: Record<string, string> = { "approval.decided": "", "approval.comment": "意见", "approval.refused": "未生效", "approval.token_voided": "邀请作废", "notice.reply": "单位回复通知" };
 
 /** Every e-mailed reply about a draft (approvers' and units' replies to notices), oldest first, from the audit trail. */
 export async function emailReplies(db: Db, draftId: number): Promise<EmailReplyView[]> {
@@ -69,7 +69,9 @@ export async function emailReplies(db: Db, draftId: number): Promise<EmailReplyV
         ? `按审批用语识别为“${d.decision}”，已记入审批表${d.authenticity ? `；${d.authenticity}` : ""}`
         : r.action === "approval.comment"
           ? `作为意见记录，未作决定：${d.why ?? ""}`
-          : r.action === "notice.reply"
+          : r.action === "approval.token_voided"
+            ? `审批邀请已作废，不能再凭它审批：${d.why ?? ""}`
+            : r.action === "notice.reply"
             ? `对${d.notice ?? "网关通知"}的回复：不作为报送，也不作为审批；如是修改稿，请单位重新报送`
             : `未据此作出任何决定：${d.reason ?? ""}`;
     return { at: r.at, from: r.actor.replace(/^email:/, ""), approver: d.approver ?? null, stage: d.stage ?? null, outcome, ownText: d.ownText ?? null, made, sentAt: d.sentAt ?? null };

@@ -46,7 +46,7 @@ export async function queueApprovalRequest(
     to: person.email,
     subject: `${o.subjectMark ?? "【待审核】"}${step.formTitle} [审批编号 ${TOKEN_PLACEHOLDER}]`,
     template: "approval_request",
-    data: { approverName: person.name, approverEmail: person.email, stageLabel: stageName(step.stage), form: step, body, headOpinion, draftId: step.draftId, expiresAt: formatLongDateTime(expiresAt), comment: o.comment ?? null, grammar: grammarForMail },
+    data: { approverName: person.name, approverEmail: person.email, stageLabel: stageName(step.stage), form: step, body, headOpinion, draftId: step.draftId, expiresAt: formatLongDateTime(expiresAt), comment: o.comment ?? null, intro: o.intro ?? null, grammar: grammarForMail },
     draftId: step.draftId,
     reviewStepId: step.id,
     messageId,

@@ -9,11 +9,12 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { REDACTED_TOKEN } from "../domain/token-shape.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 export const TOKEN_IN_SUBJECT = /审批编号\s*GW-([A-Z2-7]{26})/i;
 /** What the stored copy of a request carries where the sent mail has the token. */
-export const TOKEN_PLACEHOLDER = "GW-〔已隐去〕";
+export const TOKEN_PLACEHOLDER = REDACTED_TOKEN;
 
 function base32(bytes: Buffer): string {
   let bits = 0;
@@ -36,10 +37,7 @@ export function tokenFromSubject(subject: string): string | null {
   return TOKEN_IN_SUBJECT.exec(subject)?.[1]?.toUpperCase() ?? null;
 }
 
-/** Any token-like text replaced by the placeholder: for subjects and texts that are stored or shown. */
-export function redactTokens(s: string): string {
-  return s.replace(/GW-[A-Z2-7]{26}/gi, TOKEN_PLACEHOLDER);
-}
+export { redactTokens } from "../domain/token-shape.js";
 
 const keys = new Map<string, Buffer>();
 

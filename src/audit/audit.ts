@@ -6,6 +6,7 @@
 // or a truncation is found by `verifyAudit`.
 import fs from "node:fs";
 import type { Db, Tx } from "../db/client.js";
+import { redactDeep } from "../domain/token-shape.js";
 import { appendAnchor, readAnchors, type ChainHead } from "./anchor.js";
 import { AuditAnchorer } from "./anchorer.js";
 import { chainEvents, GENESIS, KEYED_ACTION, keyId, type AuditInput } from "./chain.js";
@@ -28,7 +29,9 @@ async function headAndFile(c: Client): Promise<{ head: string | null; file: stri
 export async function audit(tx: Tx, ...events: AuditInput[]): Promise<void> {
   const { head, file } = await headAndFile(tx);
   // prevHash is UNIQUE: two writers racing on the same head cannot fork the chain.
-  await tx.auditEvent.createMany({ data: chainEvents(auditKeyFor(file), head, events) });
+  // No approval token in the record: details carry e-mail subjects and texts (token-shape.ts).
+  const cleared = events.map((e) => (e.detail === undefined ? e : { ...e, detail: redactDeep(e.detail) }));
+  await tx.auditEvent.createMany({ data: chainEvents(auditKeyFor(file), head, cleared) });
 }
 
 export async function chainHead(c: Client): Promise<ChainHead> {

@@ -29,6 +29,7 @@ const labels: Record<string, string> = {
   "approval.comment": "邮件回复作为意见记录（未作决定）",
   "approval.decided": "邮件回复审批已生效",
   "approval.refused": "邮件回复未生效",
+  "approval.token_voided": "审批邀请作废（编号可能外泄或审批人邮箱变更）",
   "screen.clear_prohibited": "人工复核，解除违禁内容标记",
   "auth.login": "登录",
   "auth.login_failed": "登录失败",

@@ -5,6 +5,7 @@
 import type { Db, Tx } from "../db/client.js";
 import type { MessageSummary } from "../extract/mime.js";
 import { GatewayError } from "../domain/errors.js";
+import { redactTokens } from "../domain/token-shape.js";
 import { IntakeStatus, LedgerConflict, UIDVALIDITY_CODE, UIDVALIDITY_REASON, UNDECIDED } from "./status.js";
 
 type Client = Db | Tx;
@@ -13,7 +14,7 @@ type Client = Db | Tx;
 export async function finaliseReply(tx: Tx, id: number, parsed: MessageSummary, r: { subject: string; attempts: number; rawPath: string; reason: string }): Promise<void> {
   const { count } = await tx.intakeMessage.updateMany({
     where: { id, status: { in: [...UNDECIDED] } },
-    data: { status: IntakeStatus.done, outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: r.subject.slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: r.attempts, rawPath: r.rawPath, error: r.reason },
+    data: { status: IntakeStatus.done, outcome: "reply", messageId: parsed.messageId, fromAddress: parsed.fromAddress, subject: redactTokens(r.subject).slice(0, 500), sentAt: parsed.date, processedAt: new Date(), attempts: r.attempts, rawPath: r.rawPath, error: redactTokens(r.reason) },
   });
   if (count !== 1) throw new LedgerConflict(id, "finaliseReply");
 }
@@ -35,7 +36,8 @@ export interface OversizedMessage {
  * message was not read, and a hash is not invented.
  */
 export async function recordOversized(tx: Tx, m: OversizedMessage): Promise<{ id: number }> {
-  const data = { status: IntakeStatus.failed, outcome: "failed", errorCode: "MESSAGE_TOO_LARGE", error: m.error, processedAt: new Date(), ...m.envelope };
+  const envelope = { ...m.envelope, subject: m.envelope.subject == null ? null : redactTokens(m.envelope.subject) };
+  const data = { status: IntakeStatus.failed, outcome: "failed", errorCode: "MESSAGE_TOO_LARGE", error: redactTokens(m.error), processedAt: new Date(), ...envelope };
   return tx.intakeMessage.upsert({
     where: { mailboxId_sourceKey: { mailboxId: m.mailboxId, sourceKey: m.sourceKey } },
     create: { mailboxId: m.mailboxId, sourceKey: m.sourceKey, file: m.file, uidValidity: m.uidValidity, uid: m.uid, sha256: "", size: m.size, attempts: 1, ...data },

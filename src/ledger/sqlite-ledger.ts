@@ -4,6 +4,7 @@
 // status, so a row another process already decided is never decided twice.
 import type Database from "better-sqlite3";
 import { sqliteDate } from "../db/sqlite-date.js";
+import { redactTokens } from "../domain/token-shape.js";
 import type { Outcome } from "../pipeline/contracts.js";
 import { IntakeStatus, LedgerConflict, MAX_INTERRUPTIONS, statusFor, UNDECIDED } from "./status.js";
 
@@ -42,6 +43,9 @@ export interface LedgerFinal {
   error?: string | null;
   quarantine?: string | null;
 }
+
+/** Subjects and reasons come from mail: no approval token is kept in the ledger (domain/token-shape.ts). */
+const redacted = (s: string | null | undefined) => (s == null ? null : redactTokens(s));
 
 const undecided = `status IN (${UNDECIDED.map((s) => `'${s}'`).join(", ")})`;
 
@@ -97,8 +101,8 @@ export class SqliteLedger {
   /** finalise: received or parked → done, failed or quarantined, with what became of the message. */
   finalise(r: LedgerFinal): void {
     const changed = this.s.finalise.run(
-      statusFor(r.outcome), r.outcome, r.messageId ?? null, r.fromAddress ?? null, r.subject ?? null, sqliteDate(r.sentAt), sqliteDate(r.processedAt), r.attempts,
-      r.rawPath ?? null, r.draftId ?? null, r.duplicateOfId ?? null, r.errorCode ?? null, r.error ?? null, r.quarantine ?? null, r.id,
+      statusFor(r.outcome), r.outcome, r.messageId ?? null, r.fromAddress ?? null, redacted(r.subject), sqliteDate(r.sentAt), sqliteDate(r.processedAt), r.attempts,
+      r.rawPath ?? null, r.draftId ?? null, r.duplicateOfId ?? null, r.errorCode ?? null, redacted(r.error), r.quarantine ?? null, r.id,
     ).changes;
     if (changed !== 1) throw new LedgerConflict(r.id, "finalise");
   }

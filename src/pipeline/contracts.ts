@@ -162,4 +162,8 @@ export interface ReplyHandler {
   matches(msg: MessageSummary): boolean;
   /** Applies (or refuses, with its reason) the decision; always a result, never a new draft. */
   handle(tx: Tx, msg: MessageSummary, intakeId: number, raw: Buffer): Promise<{ reason: string; draftId?: number | null; audit: AuditInput[]; /** The subject as it may be stored (an approval token redacted). */ subject?: string }>;
+  /** Approval tokens written anywhere in a message that is not handled as a reply (cheap, no database). */
+  exposedTokens?(msg: MessageSummary, raw: Buffer, partContents: Buffer[]): string[];
+  /** Voids those tokens — the message is kept and listed where others read it — and says so. */
+  voidExposed?(tx: Tx, tokens: string[], o: { intakeId: number; from: string | null; automatic: string | null }): Promise<{ audit: AuditInput[] }>;
 }

@@ -4,6 +4,7 @@
 // work (measured: a worker pool for parsing alone was slower for mail of a few KB; this seam
 // balances the two threads). Only light modules are imported here: the commit thread loads them
 // (tests/integration/commit-thread-modules.test.ts fails if sharp, tesseract.js or pdf-parse come in).
+import { redactTokens } from "../domain/token-shape.js";
 import { meaningfulChars } from "../extract/text.js";
 import { neutraliseFileName } from "../util/display-text.js";
 import { parseFaxMail } from "../extract/fax.js";
@@ -72,7 +73,8 @@ export function decideMessage(x: Extracted, ref: Reference): Prepared {
   // A classified message carries nothing onward but its envelope, not even its subject.
   // The mark's place names a file as the sender named it: shown with bidi overrides neutralised.
   if (mark) return { kind: "quarantined", mark: { ...mark, where: neutraliseFileName(mark.where) }, parsed: { ...parsed, subject: "", text: "", headers: [] } };
-  if (parsed.automatic) return { kind: "ignored", reason: `自动发送的邮件（${parsed.automatic}），不作为报送`, parsed };
+  // The reason quotes the subject: an out-of-office quoting an approval request keeps no token in it.
+  if (parsed.automatic) return { kind: "ignored", reason: redactTokens(`自动发送的邮件（${parsed.automatic}），不作为报送`), parsed };
 
   // A fax arrives as mail from the fax server: the unit is the one registered for the sending
   // fax number (TSI / caller id), never the fax server's address.

@@ -169,6 +169,7 @@ export class Pipeline {
           continue;
         }
       }
+      if (extracted.kind === "extracted") await this.voidExposedTokens(entry, extracted.parsed, extracted.parts.map((p) => Buffer.from(p.part.content)));
       items.push(item);
     }
     return { acks, replies, items, messages };
@@ -180,6 +181,23 @@ export class Pipeline {
     const acks = [...b.acks];
     for (const r of results) acks.push({ msg: b.messages.get(r.intakeId)!, ack: ackFor(r.outcome) });
     return { results, acks };
+  }
+
+  /**
+   * A message kept but not decided with (an out-of-office quoting a request, a bounce, a submission
+   * with a forwarded request) may carry an approval token: it is voided before the message is
+   * stored (approvals/exposure.ts). Its own transaction, committed first: a crash before the
+   * message settles reads it again, and voiding twice changes nothing.
+   */
+  private async voidExposedTokens(entry: LedgerEntry, parsed: MessageSummary, parts: Buffer[]): Promise<void> {
+    const handler = this.deps.replyHandler;
+    if (!handler?.exposedTokens || !handler.voidExposed) return;
+    const tokens = handler.exposedTokens(parsed, entry.msg.raw, parts);
+    if (!tokens.length) return;
+    await this.deps.db.$transaction(async (tx) => {
+      const r = await handler.voidExposed!(tx, tokens, { intakeId: entry.intakeId, from: parsed.fromAddress, automatic: parsed.automatic });
+      await audit(tx, ...r.audit);
+    });
   }
 
   private async commitReply(entry: LedgerEntry, parsed: MessageSummary, handler: ReplyHandler): Promise<IngestResult> {

@@ -5,6 +5,7 @@ import sanitizeHtml from "sanitize-html";
 import type { Limits } from "../config/index.js";
 import { readOriginal } from "../extract/mime.js";
 import { formatDateTime } from "../domain/time.js";
+import { redactTokens } from "../domain/token-shape.js";
 
 export interface OriginalView {
   headers: Array<[string, string]>;
@@ -22,16 +23,18 @@ export function sanitizeMailHtml(html: string): string {
 
 export async function originalView(raw: Buffer, limits: Limits): Promise<OriginalView> {
   const m = await readOriginal(raw, limits);
+  // A forwarded request in a submission carries an approval token: never shown (token-shape.ts).
+  const headers: Array<[string, string]> = [
+    ["发件人", m.from],
+    ["收件人", m.to],
+    ["主题", m.subject],
+    ["日期", m.date ? formatDateTime(m.date) : m.dateHeader],
+    ["邮件标识", m.messageId],
+  ];
   return {
-    headers: [
-      ["发件人", m.from],
-      ["收件人", m.to],
-      ["主题", m.subject],
-      ["日期", m.date ? formatDateTime(m.date) : m.dateHeader],
-      ["邮件标识", m.messageId],
-    ],
-    text: m.text,
-    html: m.html != null ? sanitizeMailHtml(m.html) : null,
+    headers: headers.map(([k, v]) => [k, v == null ? v : redactTokens(v)]),
+    text: redactTokens(m.text),
+    html: m.html != null ? redactTokens(sanitizeMailHtml(m.html)) : null,
   };
 }
 

@@ -9,7 +9,9 @@ import { createApp } from "./app.js";
 import { verifyAudit } from "./audit/verify.js";
 import path from "node:path";
 import { importUnits, seedDir } from "./seed/reference.js";
-import { demoPasswordProblem, loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { demoPasswordProblem, hashPassword, loadActor, randomPassword, seedDemoUsers } from "./accounts/users.js";
+import { endSessionsOf } from "./accounts/credentials.js";
+import { audit } from "./audit/audit.js";
 import { flushOutbox } from "./notify/outbox.js";
 import { deliverReply } from "./demo/reply.js";
 import { loadConfig } from "./config/index.js";
@@ -181,6 +183,31 @@ accountCmd
       }
       await new SecondFactor(app.db, app.config.dbFile).clear(user.id, { actor: `system:cli:${os.userInfo().username}` });
       console.log(`已重置 ${username} 的双因素登录（已记入审计，其登录已全部退出）；下次登录时须重新设置`);
+    } finally {
+      await app.close();
+    }
+  });
+
+accountCmd
+  .command("reset-password <username>")
+  .description("a new one-time password printed here, on the host (for an approver without a registered address; the web screen mails an approver's)")
+  .action(async (username: string) => {
+    const app = await createApp(dataEnv({ create: false }));
+    try {
+      const user = await app.db.user.findUnique({ where: { username } });
+      if (!user) {
+        console.error(`没有账号 ${username}`);
+        process.exitCode = 1;
+        return;
+      }
+      const password = randomPassword();
+      const passwordHash = await hashPassword(password);
+      await app.db.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: user.id }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
+        const ended = await endSessionsOf(tx, user.id);
+        await audit(tx, { actor: `system:cli:${os.userInfo().username}`, action: "user.password_reset", entityType: "user", entityId: user.id, detail: { username, sessionsEnded: ended, oneTimePassword: "printed on the host" } });
+      });
+      console.log(`已重置 ${username} 的密码（已记入审计，其登录已全部退出）。一次性密码：${password}（请当面交给本人，首次登录须修改）`);
     } finally {
       await app.close();
     }

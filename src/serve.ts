@@ -27,9 +27,18 @@ export interface Running {
 export async function serve(app: App, out: (line: string) => void = console.log): Promise<Running> {
   // The service log is read by more people than the screens: no approval token in it (token-shape.ts).
   const log = (line: string) => out(redactTokens(line));
-  // 三员分立: three administrators for three people; each password is shown here once.
-  for (const admin of await ensureAdministrators(app.db))
-    log(`first start: created ${roleLabel[admin.role]} (${admin.role}) "${admin.username}" with one-time password ${admin.password} — it must be changed at first sign-in and is not shown again`);
+  // 三员分立: three administrators for three people. Their one-time passwords never go to the
+  // service log (journald, log shippers: read by more people than the three): only to a 0600 file
+  // in DATA_DIR and, when the gateway runs in a terminal, to that terminal.
+  const created = await ensureAdministrators(app.db);
+  if (created.length) {
+    const file = path.join(app.config.dataDir, "first-start-passwords.txt");
+    const lines = created.map((a) => `${new Date().toISOString()}  ${roleLabel[a.role]} (${a.role})  ${a.username}  ${a.password}`);
+    fs.appendFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    if (process.stderr.isTTY) process.stderr.write(`首次启动创建的管理员一次性密码（首次登录须修改）：\n${lines.join("\n")}\n`);
+    for (const a of created) log(`first start: created ${roleLabel[a.role]} (${a.role}) "${a.username}"; its one-time password is in ${file} (0600) — hand it over, then delete the file`);
+  }
 
   const { web, store } = createWebApp(app);
   // A port already taken is said plainly and ends the start (before any poller runs), rather than

@@ -7,10 +7,15 @@
 // - the audit administrator (审计管理员) reads and verifies the audit trail (audit/), nothing else.
 // Each verb checks its role here, whatever the screen offered, and writes its audit row, with what
 // was before and after, in the transaction of the change.
-import type { Db } from "../db/client.js";
+import type { Config } from "../config/index.js";
+import type { Db, Tx } from "../db/client.js";
+import { formatLongDateTime } from "../domain/time.js";
+import { newMessageId, queueMail } from "../notify/outbox.js";
+import { requestAddressChange } from "./addresses.js";
+import { isApproverAccount, oneTimePasswordFor, PASSWORD_PLACEHOLDER } from "./one-time-password.js";
 import { audit } from "../audit/audit.js";
 import { GatewayError } from "../domain/errors.js";
-import { grantsProblem, hasRole, isRole, Role, roleLabel, type Actor, type Grant, type Role as RoleName } from "../domain/roles.js";
+import { ADMINISTRATOR_ROLES, grantsProblem, hasRole, isRole, Role, roleLabel, type Actor, type Grant, type Role as RoleName } from "../domain/roles.js";
 import { normaliseAddress } from "../extract/mime.js";
 import { endSessionsOf } from "./credentials.js";
 import { hashPassword, randomPassword } from "./users.js";
@@ -40,7 +45,33 @@ export class AccountAdministration {
   constructor(
     private readonly db: Db,
     private readonly onChanged: () => void = () => undefined,
+    /** For mail to the person (one-time passwords of approvers, address confirmations). */
+    private readonly config?: Config,
   ) {}
+
+  /**
+   * A new one-time password for the account, delivered so that the administrator never sees an
+   * approver's (security review M3): mailed to the person's registered address. Other accounts'
+   * passwords are shown once to the administrator, who hands them over.
+   */
+  private async oneTimePassword(tx: Tx, actor: Actor, userId: number, passwordHash: (pw: string) => Promise<string>) {
+    if (!(await isApproverAccount(tx, userId))) return null;
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, include: { person: true } });
+    const email = user.person?.email;
+    if (!email || !this.config)
+      throw new GatewayError("FORBIDDEN", `${user.displayName} 是审批人，一次性密码只发送到本人登记的邮箱；该人员尚无登记邮箱，请在服务器上用 gateway account reset-password ${user.username} 办理`);
+    const messageId = newMessageId(this.config, "one_time_password");
+    await tx.user.update({ where: { id: userId }, data: { passwordHash: await passwordHash(oneTimePasswordFor(this.config, messageId)) } });
+    await queueMail(tx, this.config, {
+      kind: "one_time_password",
+      to: email,
+      subject: "【账号】网关账号的一次性密码",
+      template: "one_time_password",
+      data: { name: user.person?.name ?? user.displayName, username: user.username, password: PASSWORD_PLACEHOLDER, byLabel: `系统管理员 ${actor.displayName}`, at: formatLongDateTime(new Date()) },
+      messageId,
+    });
+    return email;
+  }
 
   // ───────────── system administrator ─────────────
 
@@ -61,26 +92,29 @@ export class AccountAdministration {
     const passwordHash = await hashPassword(password);
     const user = await this.db.$transaction(async (tx) => {
       const u = await tx.user.create({ data: { username, displayName, personId: input.personId, passwordHash, mustChangePassword: true } });
-      await audit(tx, { actor: label(actor), action: "user.create", entityType: "user", entityId: u.id, ip, detail: { username, displayName, personId: input.personId } });
-      return u;
+      const mailedTo = await this.oneTimePassword(tx, actor, u.id, hashPassword);
+      await audit(tx, { actor: label(actor), action: "user.create", entityType: "user", entityId: u.id, ip, detail: { username, displayName, personId: input.personId, oneTimePassword: mailedTo ? `mailed to ${mailedTo}` : "shown to the administrator" } });
+      return { u, mailedTo };
     });
-    return { user, password };
+    return { user: user.u, password: user.mailedTo ? null : password, mailedTo: user.mailedTo };
   }
 
-  /** A new one-time password; every session of the user ends. */
-  async resetPassword(actor: Actor, userId: number, ip?: string): Promise<string> {
+  /** A new one-time password (shown once, or for an approver mailed to them: `mailedTo`); every session of the user ends. */
+  async resetPassword(actor: Actor, userId: number, ip?: string): Promise<{ password: string | null; mailedTo: string | null }> {
     requireRole(actor, Role.systemAdmin);
     const password = randomPassword();
     const passwordHash = await hashPassword(password);
-    await this.db.$transaction(async (tx) => {
+    const mailedTo = await this.db.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where: { id: userId } });
       if (!user) throw new GatewayError("NOT_FOUND", "账号不存在");
       await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
+      const to = await this.oneTimePassword(tx, actor, userId, hashPassword);
       const ended = await endSessionsOf(tx, userId);
-      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip, detail: { username: user.username, sessionsEnded: ended } });
+      await audit(tx, { actor: label(actor), action: "user.password_reset", entityType: "user", entityId: userId, ip, detail: { username: user.username, sessionsEnded: ended, oneTimePassword: to ? `mailed to ${to}` : "shown to the administrator" } });
+      return to;
     });
     this.onChanged();
-    return password;
+    return { password: mailedTo ? null : password, mailedTo };
   }
 
   /** Disabling ends every session of exactly this user. */
@@ -88,8 +122,15 @@ export class AccountAdministration {
     requireRole(actor, Role.systemAdmin);
     if (userId === actor.userId && disabled) throw new GatewayError("VALIDATION", "不能停用自己的账号");
     await this.db.$transaction(async (tx) => {
-      const user = await tx.user.findUnique({ where: { id: userId } });
+      const user = await tx.user.findUnique({ where: { id: userId }, include: { grants: true } });
       if (!user) throw new GatewayError("NOT_FOUND", "账号不存在");
+      // 三员分立 needs all three duties filled: the last enabled holder of one cannot be disabled.
+      if (disabled && !user.disabled)
+        for (const r of ADMINISTRATOR_ROLES) {
+          if (!user.grants.some((g) => g.role === r)) continue;
+          const others = await tx.roleGrant.count({ where: { role: r, userId: { not: userId }, user: { disabled: false } } });
+          if (others === 0) throw new GatewayError("VALIDATION", `${user.displayName} 是唯一启用的${roleLabel[r]}，停用后无人能履行此职责；请先由安全管理员授予另一人此角色`);
+        }
       await tx.user.update({ where: { id: userId }, data: { disabled, lockedUntil: null, failedLogins: 0 } });
       const ended = await endSessionsOf(tx, userId);
       await audit(tx, { actor: label(actor), action: disabled ? "user.disable" : "user.enable", entityType: "user", entityId: userId, ip, detail: { username: user.username, sessionsEnded: ended } });
@@ -128,7 +169,7 @@ export class AccountAdministration {
       }
       const before = await tx.roleGrant.findMany({ where: { userId } });
       // The last holder of an administrator role cannot lose it: nobody could then grant it again.
-      for (const r of [Role.securityAdmin, Role.systemAdmin] as const) {
+      for (const r of ADMINISTRATOR_ROLES) {
         if (before.some((g) => g.role === r) && !unique.some((g) => g.role === r)) {
           const others = await tx.roleGrant.count({ where: { role: r, userId: { not: userId }, user: { disabled: false } } });
           if (others === 0) throw new GatewayError("VALIDATION", `${user.displayName} 是唯一的${roleLabel[r]}，请先授予另一人此角色`);
@@ -174,11 +215,14 @@ export class AccountAdministration {
       if (input.divisionId != null && !(await tx.division.findUnique({ where: { id: input.divisionId } }))) throw new GatewayError("VALIDATION", "「处室」不存在");
       const before = input.id != null ? await tx.person.findUnique({ where: { id: input.id } }) : null;
       if (input.id != null && !before) throw new GatewayError("NOT_FOUND", "人员不存在");
-      const data = { name, title: input.title.trim() || null, email, divisionId: input.divisionId, leaderRank };
-      const person = before ? await tx.person.update({ where: { id: before.id }, data }) : await tx.person.create({ data });
+      // The address of an existing person changes only through addresses.ts (the person confirms it).
+      const data = { name, title: input.title.trim() || null, divisionId: input.divisionId, leaderRank };
+      const person = before ? await tx.person.update({ where: { id: before.id }, data }) : await tx.person.create({ data: { ...data, email } });
       const pick = (p: typeof person | null) => (p ? { name: p.name, title: p.title, email: p.email, divisionId: p.divisionId, leaderRank: p.leaderRank } : null);
       await audit(tx, { actor: label(actor), action: before ? "person.update" : "person.create", entityType: "person", entityId: person.id, ip, detail: { before: pick(before), after: pick(person) } });
-      return person;
+      const address = before && this.config ? await requestAddressChange(tx, this.config, { person, email, byLabel: actor.displayName, actor: label(actor), ip }) : "unchanged";
+      if (before && !this.config && (before.email ?? null) !== email) throw new GatewayError("VALIDATION", "登记邮箱的变更须通知本人，当前无法发送邮件");
+      return { ...person, address };
     });
     this.onChanged();
     return result;

@@ -47,6 +47,8 @@ const WHY: Record<ExposureKind, string> = {
 export interface VoidOutcome {
   audit: AuditInput[];
   voided: number;
+  /** Steps still pending whose token was voided (an address change sends them to the new address). */
+  pendingSteps: Array<{ stepId: number; personId: number }>;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function voidTokens(
   const where = o.tokens ? { tokenHash: { in: o.tokens.map(hashToken) } } : { personId: o.personId ?? -1 };
   const rows = await tx.approvalToken.findMany({ where: { ...where, usedAt: null, voidedAt: null }, include: { reviewStep: true } });
   const events: AuditInput[] = [];
+  const pendingSteps: VoidOutcome["pendingSteps"] = [];
   const why = o.detail ? `${WHY[o.kind]}（${o.detail}）` : WHY[o.kind];
   const now = new Date();
   for (const row of rows) {
@@ -72,6 +75,8 @@ export async function voidTokens(
     const person = await tx.person.findUnique({ where: { id: row.personId } });
     events.push({ actor: o.actor, action: "approval.token_voided", entityType: "draft", entityId: step.draftId, detail: { tokenId: row.id, stepId: step.id, stage: stageName(step.stage), approver: person?.name, kind: o.kind, why, intakeId: o.intakeId } });
     if (step.status !== "pending") continue;
+    if (!pendingSteps.some((p) => p.stepId === step.id && p.personId === row.personId)) pendingSteps.push({ stepId: step.id, personId: row.personId });
+    if (o.kind === "address_changed") continue; // the caller sends to the new address
     let resent = false;
     if ((o.kind === "auto_reply" || o.kind === "mail") && person?.email) {
       const earlier = await tx.approvalToken.count({ where: { reviewStepId: step.id, personId: person.id, id: { not: row.id }, OR: [{ voidReason: { startsWith: "auto_reply" } }, { voidReason: { startsWith: "mail" } }] } });
@@ -92,5 +97,5 @@ export async function voidTokens(
       headline: o.kind === "bounce" ? "审批邮件被退信" : o.kind === "auto_reply" ? `${person?.name ?? "审批人"}自动回复（可能不在岗）` : "审批邀请作废",
     });
   }
-  return { audit: events, voided: events.length };
+  return { audit: events, voided: events.length, pendingSteps };
 }

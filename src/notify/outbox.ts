@@ -19,12 +19,25 @@ import type { Config } from "../config/index.js";
 import type { Db, Tx } from "../db/client.js";
 import { errorMessage } from "../domain/errors.js";
 import { subjectAsSent, tokenKey } from "../approvals/tokens.js";
+import { secretsAsSent } from "../accounts/one-time-password.js";
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../templates/mail");
 const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), { autoescape: false, trimBlocks: true, lstripBlocks: true });
 const htmlEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), { autoescape: true });
 
-export type MailKind = "receipt" | "returned" | "published" | "approval_request" | "refusal" | "decision_recorded" | "approval_news" | "quarantine_notice" | "alert";
+export type MailKind =
+  | "receipt"
+  | "returned"
+  | "published"
+  | "approval_request"
+  | "refusal"
+  | "decision_recorded"
+  | "approval_news"
+  | "quarantine_notice"
+  | "alert"
+  | "one_time_password"
+  | "address_confirmation"
+  | "address_notice";
 
 export interface MailRequest {
   kind: MailKind;
@@ -134,7 +147,8 @@ export async function flushOutbox(db: Db, config: Config): Promise<{ sent: numbe
           from: config.mailFrom,
           to: m.toAddress,
           subject,
-          text: m.text,
+          // A one-time password, like a token, exists in clear only in the mail as sent (accounts/one-time-password.ts).
+          text: m.kind === "one_time_password" || m.kind === "address_confirmation" ? secretsAsSent(config, m.text, m.messageId) : m.text,
           html: m.html ?? undefined,
           messageId: m.messageId,
           inReplyTo: m.inReplyTo ?? undefined,

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 // Account and request protections over real HTTP: CSRF, lockout, session renewal at sign-in,
 // network allowlist, security headers, first-start administrator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,9 +85,13 @@ describe("web security", () => {
       expect(created.map((l) => /"(\w+)"/.exec(l)![1])).toEqual(["sysadmin", "secadmin", "auditadmin"]);
       const grants = await empty.app.db.roleGrant.findMany({ include: { user: true }, orderBy: { id: "asc" } });
       expect(grants.map((g) => [g.user.username, g.role])).toEqual([["sysadmin", "system_admin"], ["secadmin", "security_admin"], ["auditadmin", "audit_admin"]]);
-      const line = created[0]!;
-      const password = /one-time password (\S+)/.exec(line)![1]!;
-      expect(password).toHaveLength(16);
+      // The passwords are in a 0600 file in DATA_DIR, never in the service log (security review L2).
+      const file = path.join(empty.dir, "first-start-passwords.txt");
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const passwords = [...fs.readFileSync(file, "utf8").matchAll(/ (sysadmin|secadmin|auditadmin)\s+(\S{16})$/gm)].map((m) => m[2]!);
+      expect(passwords).toHaveLength(3);
+      for (const pw of passwords) expect(lines.join("\n")).not.toContain(pw);
+      const password = passwords[0]!;
       const c = new Client(r.url);
       const res = await c.post("/login", { username: "sysadmin", password, _csrf: await c.csrf() });
       expect(res.headers.get("location")).toBe("/password");

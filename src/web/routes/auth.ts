@@ -1,6 +1,7 @@
 // Sign-in (password, then the authenticator's code where the account has a second factor),
 // sign-out, the password change that a one-time or expired password forces, and setting up the
 // second factor, which administrators must do before anything else.
+import { confirmAddressChange, pendingAddressOf } from "../../accounts/addresses.js";
 import express, { type Request, type Response, type Router } from "express";
 import type { App } from "../../app.js";
 import { completeSecondFactor, signIn, type SignInResult } from "../../accounts/auth.js";
@@ -132,6 +133,21 @@ export function accountRoutes(app: App): Router {
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       await page(req, res, { error: err.message }, httpStatus[err.code]);
+    }
+  });
+  // 登记邮箱变更: the person confirms, in their own session, with the code mailed to the new address (accounts/addresses.ts).
+  const emailPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    res.status(status).render("account-email.njk", { pending: await pendingAddressOf(app.db, actorOf(req).userId), ...extra });
+  r.get("/account/email", (req, res) => emailPage(req, res));
+  r.post("/account/email/confirm", async (req, res) => {
+    try {
+      const email = await confirmAddressChange(app.db, app.config, { userId: actorOf(req).userId, code: formOf(req).text("code", "确认码", { max: 20, required: true }), ip: req.ip });
+      invalidateActors();
+      req.session.flash = `登记邮箱已改为 ${email}；发往原邮箱的审批邀请已作废，待审事项已重新发送到新邮箱`;
+      res.redirect("/account/email");
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      await emailPage(req, res, { error: err.message }, httpStatus[err.code]);
     }
   });
   return r;

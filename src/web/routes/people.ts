@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { App } from "../../app.js";
 import { AccountAdministration, grantFromValue, LEADER_RANKS } from "../../accounts/administration.js";
 import { AccountReads } from "../../accounts/reads.js";
+import { isApproverAccount } from "../../accounts/one-time-password.js";
 import { requiresSecondFactor, SecondFactor } from "../../accounts/second-factor.js";
 import { invalidateActors } from "../../accounts/users.js";
 import { audit } from "../../audit/audit.js";
@@ -20,11 +21,15 @@ import { dateParam, int } from "../params.js";
 export function peopleRoutes(app: App): Router {
   const { db } = app;
   const reads = new AccountReads(db);
-  const admin = new AccountAdministration(db, () => {
-    app.pipeline.invalidateReference();
-    app.read.invalidateChoices();
-    invalidateActors();
-  });
+  const admin = new AccountAdministration(
+    db,
+    () => {
+      app.pipeline.invalidateReference();
+      app.read.invalidateChoices();
+      invalidateActors();
+    },
+    app.config,
+  );
   const factor = new SecondFactor(db, app.config.dbFile);
   /** The role, and (administrators must) a second factor: a role granted since sign-in is caught here. */
   const only = (role: RoleName) => async (req: Request, res: Response, next: NextFunction) => {
@@ -54,12 +59,12 @@ export function peopleRoutes(app: App): Router {
   });
   r.post("/users", system, async (req, res) => {
     const f = formOf(req);
-    const { user, password } = await admin.createUser(actorOf(req), { username: f.text("username", "用户名", { max: 32, required: true }), displayName: f.text("displayName", "姓名", { max: 40, required: true }), personId: f.id("personId", "对应人员") }, req.ip);
-    back(req, res, "/admin/users", `已创建账号 ${user.username}，一次性密码：${password}（只显示这一次，首次登录须修改）。角色由安全管理员在「人员与角色」中授予。`);
+    const { user, password, mailedTo } = await admin.createUser(actorOf(req), { username: f.text("username", "用户名", { max: 32, required: true }), displayName: f.text("displayName", "姓名", { max: 40, required: true }), personId: f.id("personId", "对应人员") }, req.ip);
+    back(req, res, "/admin/users", password ? `已创建账号 ${user.username}，一次性密码：${password}（只显示这一次，首次登录须修改）。角色由安全管理员在「人员与角色」中授予。` : `已创建账号 ${user.username}；此人是审批人，一次性密码已发送到其登记邮箱 ${mailedTo}（不在此显示）`);
   });
   r.post("/users/:id/reset", system, async (req, res) => {
-    const password = await admin.resetPassword(actorOf(req), idParam(req), req.ip);
-    back(req, res, "/admin/users", `密码已重置，一次性密码：${password}（只显示这一次）；该账号的所有登录已退出`);
+    const { password, mailedTo } = await admin.resetPassword(actorOf(req), idParam(req), req.ip);
+    back(req, res, "/admin/users", password ? `密码已重置，一次性密码：${password}（只显示这一次）；该账号的所有登录已退出` : `密码已重置；此人是审批人，一次性密码已发送到其登记邮箱 ${mailedTo}（不在此显示）；该账号的所有登录已退出`);
   });
   r.post("/users/:id/disable", system, async (req, res) => {
     const disabled = formOf(req).choice("disabled", "停用", ["0", "1"] as const) === "1";
@@ -73,6 +78,8 @@ export function peopleRoutes(app: App): Router {
     // An administrator's second factor is reset on the host only (gateway account reset-2fa): from
     // the web, one administrator could otherwise take over another's account with a password reset.
     if (requiresSecondFactor(target.grants as Grant[])) throw new GatewayError("FORBIDDEN", "管理员账号的双因素登录只能在服务器上用 gateway account reset-2fa 重置");
+    // Nor an approver's: with a password reset, the system administrator could then sign in as the 处长 (review M3).
+    if (await isApproverAccount(db, id)) throw new GatewayError("FORBIDDEN", `审批人账号的双因素登录只能在服务器上用 gateway account reset-2fa ${target.username} 重置（须本人到场核实身份）`);
     await factor.clear(id, { actor: `user:${actorOf(req).username}`, ip: req.ip });
     back(req, res, "/admin/users", `已重置 ${target.username} 的双因素登录，其登录已全部退出`);
   });
@@ -93,7 +100,7 @@ export function peopleRoutes(app: App): Router {
       { id: f.id("id", "人员编号"), name: f.text("name", "姓名", { max: 40, required: true }), title: f.text("title", "职务", { max: 60 }), email: f.text("email", "登记邮箱", { max: 254 }), divisionId: f.id("divisionId", "处室"), leaderRank: f.text("leaderRank", "办领导职级", { max: 20 }) },
       req.ip,
     );
-    back(req, res, "/admin/people", `已保存「${person.name}」`);
+    back(req, res, "/admin/people", person.address === "pending" ? `已保存「${person.name}」；新登记邮箱须本人确认后生效：确认码已发到新邮箱，原邮箱已收到提醒` : `已保存「${person.name}」`);
   });
   r.post("/users/:id/grants", security, async (req, res) => {
     const grants = formOf(req).list("grant", "角色").map(grantFromValue);

@@ -2,6 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 import importCycles from "./eslint/import-cycles.js";
+import silentCatch from "./eslint/silent-catch.js";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "data/", "src/generated/", "coverage/", ".tmp/"] },
@@ -24,6 +25,13 @@ export default tseslint.config(
       "@typescript-eslint/no-import-type-side-effects": "error",
       "local/no-import-cycles": "error",
     },
+  },
+  {
+    // No error dropped without a word: a log line, or a comment saying why nothing is lost
+    // (eslint/silent-catch.js).
+    files: ["src/**/*.ts"],
+    plugins: { quiet: silentCatch },
+    rules: { "quiet/no-silent-catch": "error" },
   },
   {
     // One owner of the intake ledger: IntakeMessage is written by src/ledger/ alone, through its

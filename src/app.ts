@@ -9,6 +9,7 @@ import { BlobStore } from "./util/blobs.js";
 import { createOcrEngine } from "./extract/ocr/engine.js";
 import { extractMessage } from "./pipeline/prepare.js";
 import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
+import type { Extractor } from "./pipeline/contracts.js";
 import { ReviewService } from "./review/service.js";
 import { ReadModel } from "./review/queries.js";
 import { ApprovalRequests } from "./approvals/requests.js";
@@ -17,6 +18,7 @@ import { ApprovalReplies, type DnsResolver } from "./approvals/reply-handler.js"
 import { openAuditTrail, type AuditFiles } from "./audit/audit.js";
 import type { AuditAnchorer } from "./audit/anchorer.js";
 import { secureDataDir } from "./util/file-modes.js";
+import { createLogger, setProcessLog, type Logger } from "./util/log.js";
 
 export interface App {
   config: Config;
@@ -26,6 +28,8 @@ export interface App {
   /** Writes the audit chain's head to the anchor file within a second of each commit (and at close). */
   anchors: AuditAnchorer;
   blobs: BlobStore;
+  /** The root logger (pino, LOG_LEVEL); components log through children of it. */
+  log: Logger;
   pipeline: Pipeline;
   review: ReviewService;
   read: ReadModel;
@@ -41,10 +45,14 @@ export interface AppOptions {
    * without its keyed row or anchor file), so that verify can say why; nothing is anchored.
    */
   audit?: "start" | "inspect";
+  /** Where the logs go (default: JSON lines on stderr, or LOG_FILE, at LOG_LEVEL). */
+  log?: Logger;
 }
 
 export async function createApp(env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}): Promise<App> {
   const config = loadConfig(env);
+  const log = options.log ?? createLogger(config.logLevel, config.logFile);
+  setProcessLog(log);
   secureDataDir(config.dataDir, config.dbFile);
   const db = await openDb(config.dbFile);
   secureDataDir(config.dataDir, config.dbFile); // the files SQLite has just made
@@ -61,22 +69,23 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   review.onTransition(new ApprovalRequests(config));
   // The website push is queued in the publishing transaction (publish/webhook.ts).
   review.onTransition(new WebhookOnPublish(config));
-  const ocr = createOcrEngine({ workers: config.ocrWorkers });
+  const ocr = createOcrEngine({ workers: config.ocrWorkers, log: log.child({ component: "ocr" }) });
   // The commit thread decides and commits batch n while the main thread extracts batch n + 1;
   // COMMIT_THREAD=0 does it inline.
   const committer = config.commitThread ? new ThreadCommitter(config.dbFile, config.blobDir) : new InlineCommitter(writer, blobs);
-  const extractor = { extract: (raw: Buffer) => extractMessage(raw, config.limits, ocr) };
-  const pipeline = new Pipeline({ db, writer, committer, extractor, config, blobs, replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
+  const extractor: Extractor = { extract: (raw, log) => extractMessage(raw, config.limits, ocr, log) };
+  const pipeline = new Pipeline({ db, writer, committer, extractor, config, blobs, log: log.child({ component: "pipeline" }), replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
   return {
     config,
     db,
     auditFiles,
     anchors,
     blobs,
+    log,
     pipeline,
     review,
     read,
-    maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch),
+    maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch, log),
     async close() {
       await committer.close();
       writer.close();

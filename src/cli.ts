@@ -66,7 +66,7 @@ async function ingestImap(app: Awaited<ReturnType<typeof createApp>>, url: strin
  * demo's ./data/demo if that holds one. Only commands that set up an installation (serve,
  * ingest, units import) create ./data; the others refuse to make an empty one and say where to look.
  */
-function dataEnv(opts: { create: boolean }): NodeJS.ProcessEnv {
+function dataEnv(opts: { create: boolean; serve?: boolean }): NodeJS.ProcessEnv {
   const has = (dir: string) => fs.existsSync(path.join(dir, "gateway.db"));
   let dir: string;
   let why: string;
@@ -77,7 +77,8 @@ function dataEnv(opts: { create: boolean }): NodeJS.ProcessEnv {
   else throw new Error(`找不到网关数据：./data 和 ./data/demo 中都没有 gateway.db。请设置 DATA_DIR 指向数据目录（演示数据由 npm run demo 创建在 data/demo）`);
   if (!opts.create && !has(dir)) throw new Error(`数据目录 ${dir} 中没有网关数据（gateway.db）：请检查 DATA_DIR`);
   console.error(`数据目录：${dir}（${why}）`);
-  return { ...process.env, DATA_DIR: dir };
+  // A one-shot command says what it did itself; its structured log holds warnings unless LOG_LEVEL says otherwise.
+  return { ...process.env, DATA_DIR: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? (opts.serve ? "info" : "warn") };
 }
 
 const program = new Command();
@@ -217,7 +218,7 @@ program
   .command("serve")
   .description("run the review screen and the mailbox poller")
   .action(async () => {
-    await serveUntilSignal(await createApp(dataEnv({ create: true })));
+    await serveUntilSignal(await createApp(dataEnv({ create: true, serve: true })));
   });
 
 program

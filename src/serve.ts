@@ -16,6 +16,8 @@ import { ImapIntake } from "./sources/imap/intake.js";
 import { redactUrl } from "./sources/imap/account.js";
 import { pruneThrottle } from "./accounts/throttle.js";
 import { findLooseModes, looseModesWarning } from "./util/file-modes.js";
+import { lineLogger, logged, type Logger } from "./util/log.js";
+import type { IngestResult } from "./pipeline/contracts.js";
 
 export interface Running {
   server: Server;
@@ -24,9 +26,16 @@ export interface Running {
   pollNow(): Promise<void>;
 }
 
-export async function serve(app: App, out: (line: string) => void = console.log): Promise<Running> {
-  // The service log is read by more people than the screens: no approval token in it (token-shape.ts).
-  const log = (line: string) => out(redactTokens(line));
+/**
+ * Starts everything. `out` is where it speaks: by default the operator's terminal (stdout: the
+ * address) beside the app's structured log (app.log, stderr); a callback (tests) gets both as
+ * plain lines, the log's down to debug. Neither carries an approval token (domain/token-shape.ts;
+ * the log redacts too).
+ */
+export async function serve(app: App, out?: (line: string) => void): Promise<Running> {
+  const speak = out ?? ((line: string) => console.log(line));
+  const say = (line: string) => speak(redactTokens(line));
+  const log: Logger = out ? lineLogger(say, "debug") : app.log.child({ component: "serve" });
   // 三员分立: three administrators for three people. Their one-time passwords never go to the
   // service log (journald, log shippers: read by more people than the three): only to a 0600 file
   // in DATA_DIR and, when the gateway runs in a terminal, to that terminal.
@@ -37,7 +46,7 @@ export async function serve(app: App, out: (line: string) => void = console.log)
     fs.appendFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
     fs.chmodSync(file, 0o600);
     if (process.stderr.isTTY) process.stderr.write(`首次启动创建的管理员一次性密码（首次登录须修改）：\n${lines.join("\n")}\n`);
-    for (const a of created) log(`first start: created ${roleLabel[a.role]} (${a.role}) "${a.username}"; its one-time password is in ${file} (0600) — hand it over, then delete the file`);
+    for (const a of created) log.warn({ role: a.role, username: a.username }, `first start: created ${roleLabel[a.role]} (${a.role}) "${a.username}"; its one-time password is in ${file} (0600) — hand it over, then delete the file`);
   }
 
   const { web, store } = createWebApp(app);
@@ -60,7 +69,8 @@ export async function serve(app: App, out: (line: string) => void = console.log)
   });
   const addr = server.address();
   const url = typeof addr === "object" && addr ? `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}` : app.config.publicBaseUrl;
-  log(`review screen: ${url}`);
+  say(`review screen: ${url}`);
+  if (!out) log.info({ url }, "review screen listening");
 
   // Receipts and quarantine notices for what any poller committed, one sweep at a time.
   const sweep = singleFlight(async () => {
@@ -70,9 +80,9 @@ export async function serve(app: App, out: (line: string) => void = console.log)
 
   // One flush at a time in this process (the claim in flushOutbox keeps processes apart).
   const flush = singleFlight(async () => {
-    await flushOutbox(app.db, app.config).then(
+    await flushOutbox(app.db, app.config, log.child({ component: "outbox" })).then(
       () => undefined,
-      (err) => log(`outbox error: ${errorMessage(err)}`),
+      (err: unknown) => log.error({ err }, `outbox error: ${errorMessage(err)}`),
     );
   });
 
@@ -83,11 +93,12 @@ export async function serve(app: App, out: (line: string) => void = console.log)
       const results = await intake.runOnce();
       await sweep();
       await flush();
-      for (const r of results) log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim());
+      for (const r of results) logResult(log, r);
     } catch (err) {
-      log(`intake error: ${errorMessage(err)}`);
-      const mailbox = await intake.mailbox().catch(() => null);
-      if (mailbox != null) await app.db.mailbox.update({ where: { id: mailbox }, data: { lastError: errorMessage(err) } }).catch(() => undefined);
+      log.error({ err }, `intake error: ${errorMessage(err)}`);
+      // For 运行状态; the pass is retried on the next delivery or tick either way.
+      const mailbox = await intake.mailbox().catch(logged(log, "mailbox row not read; its last error is not recorded"));
+      if (mailbox != null) await app.db.mailbox.update({ where: { id: mailbox }, data: { lastError: errorMessage(err) } }).catch(logged(log, "mailbox's last error not recorded"));
     }
   });
   intake.maildir.ensure();
@@ -95,20 +106,22 @@ export async function serve(app: App, out: (line: string) => void = console.log)
   let watcher: fs.FSWatcher | null = null;
   try {
     watcher = fs.watch(path.join(intake.maildir.root, "new"), () => void poll());
-  } catch {
+  } catch (err) {
+    // The timer below polls anyway, only less promptly.
+    log.warn({ err }, "Maildir not watched (inotify unavailable): polled by the timer alone");
     watcher = null;
   }
   const timer = setInterval(() => void poll(), app.config.pollIntervalMs);
   // Mail queued by web actions (approval requests, notices) goes out within seconds.
   const outbox = setInterval(() => void flush(), 2000);
   // The website push: its own single flight, so a slow receiver never delays the mail.
-  const pushWebsite = singleFlight(async () => void (await flushWebhooks(app.db, app.config).catch((err) => log(`webhook error: ${errorMessage(err)}`))));
+  const pushWebsite = singleFlight(async () => void (await flushWebhooks(app.db, app.config, log.child({ component: "webhook" })).catch((err: unknown) => log.error({ err }, `webhook error: ${errorMessage(err)}`))));
   const webhooks = setInterval(() => void pushWebsite(), 2000);
-  const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err) => log(`housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
+  const housekeeping = setInterval(() => void Promise.all([store.prune(), pruneThrottle(app.db)]).catch((err: unknown) => log.warn({ err }, `housekeeping: ${errorMessage(err)}`)), 10 * 60_000);
   // The audit chain's head goes to the anchor file within a second of each commit (app.anchors),
   // and at start and stop as markers of a clean start and stop.
-  app.anchors.log = (line) => log(`audit anchor: ${line}`);
-  const anchor = (reason: string) => app.anchors.anchor(reason, true).catch(() => undefined);
+  app.anchors.log = (line) => log.warn(`audit anchor: ${line}`);
+  const anchor = (reason: string) => app.anchors.anchor(reason, true).catch((err: unknown) => log.error({ err }, `audit anchor not written: ${errorMessage(err)}`));
   await anchor("start");
   await poll();
   const imap = startImap(app, log, sweep);
@@ -140,17 +153,17 @@ export async function serve(app: App, out: (line: string) => void = console.log)
  * The start-up check of the data directory's modes (util/file-modes.ts): a warning in the log and
  * on 运行状态 (one open alert at a time), after start-up so that a large blob store does not delay it.
  */
-async function checkFileModes(app: App, log: (line: string) => void): Promise<void> {
+async function checkFileModes(app: App, log: Logger): Promise<void> {
   try {
     const c = app.config;
     const roots = [c.dataDir, c.maildir, c.audit.keyFile, c.audit.anchorFile].filter((p, i, all) => all.indexOf(p) === i && (i === 0 || !p.startsWith(`${c.dataDir}${path.sep}`)));
     const { loose } = await findLooseModes(roots);
     const warning = looseModesWarning(loose);
     if (!warning) return;
-    log(`file modes: ${warning}`);
+    log.warn(`file modes: ${warning}`);
     if (!(await app.db.alert.findFirst({ where: { kind: "file_modes", resolvedAt: null } }))) await app.db.alert.create({ data: { kind: "file_modes", message: warning } });
   } catch (err) {
-    log(`file modes not checked: ${errorMessage(err)}`);
+    log.warn({ err }, `file modes not checked: ${errorMessage(err)}`);
   }
 }
 
@@ -158,26 +171,26 @@ async function checkFileModes(app: App, log: (line: string) => void): Promise<vo
  * An IMAP poller for each mailbox of IMAP_URL, each with its own connection, lease and status
  * row; an unusable URL is logged and the rest of the gateway runs.
  */
-function startImap(app: App, log: (line: string) => void, sweep: () => Promise<void>): ImapIntake[] {
+function startImap(app: App, log: Logger, sweep: () => Promise<void>): ImapIntake[] {
   const started = new Map<string, ImapIntake>();
   for (const url of app.config.imapUrls) {
     const made = ImapIntake.create({ db: app.db, pipeline: app.pipeline, config: app.config, url, log });
     if (!made.ok) {
-      log(`imap intake not started: ${made.error}`);
+      log.error(`imap intake not started: ${made.error}`);
       continue;
     }
     // The same folder twice (host names and INBOX are case-insensitive) would be fetched twice.
     const a = made.intake.account;
     const key = `${a.user}@${a.host.toLowerCase()}:${a.port}/${a.folder.toUpperCase() === "INBOX" ? "INBOX" : a.folder}`;
     if (started.has(key)) {
-      log(`imap intake: ${redactUrl(url)} is listed twice in IMAP_URL; polled once`);
+      log.warn(`imap intake: ${redactUrl(url)} is listed twice in IMAP_URL; polled once`);
       continue;
     }
     made.intake.start(
-      (r) => log(`intake ${r.outcome}: ${r.file} ${r.title ?? ""} ${r.draftId ? `→ #${r.draftId}` : ""} ${r.outcome === "failed" ? r.reason : ""}`.trim()),
+      (r) => logResult(log, r),
       async (results) => void (results.length && (await sweep())),
     );
-    log(`imap intake: ${redactUrl(url)}`);
+    log.info(`imap intake: ${redactUrl(url)}`);
     started.set(key, made.intake);
   }
   return [...started.values()];
@@ -203,5 +216,14 @@ function singleFlight(fn: () => Promise<void>): (() => Promise<void>) & { settle
     })().finally(() => (current = null));
     return current;
   };
+  // settled() only waits: the run's own failure went to whoever called it.
   return Object.assign(run, { settled: () => (current ?? Promise.resolve()).catch(() => undefined) });
+}
+
+/**
+ * A committed message, briefly (debug: the pipeline's line under the intake id, at info, says it
+ * with its reason). No title: a log holds ids, not what a message says.
+ */
+function logResult(log: Logger, r: IngestResult): void {
+  log.debug({ intakeId: r.intakeId, outcome: r.outcome, draftId: r.draftId ?? undefined }, `intake ${r.outcome}: ${r.file ?? ""}${r.draftId ? ` → #${r.draftId}` : ""}`);
 }

@@ -83,7 +83,7 @@ export async function signIn(db: Db, config: Config, username: string, password:
 
   const user = await db.user.findUnique({ where: { username: name } });
   if (!user || user.disabled) {
-    await argon2.verify(DUMMY_HASH, password).catch(() => false);
+    await argon2.verify(DUMMY_HASH, password).catch(() => false); // only spends the time a real check takes
     await log("auth.login_failed", { reason: user ? "disabled" : "unknown_user" });
     throw refused();
   }
@@ -91,13 +91,14 @@ export async function signIn(db: Db, config: Config, username: string, password:
   const counted = await countOnAccount(db, user.id, config, now);
   const hourly = counted ? await reserveAttempt(db, `account:${user.id}`, config.throttle.accountPerHour, now) : null;
   if (!counted || !hourly || hourly.over) {
-    await argon2.verify(DUMMY_HASH, password).catch(() => false);
+    await argon2.verify(DUMMY_HASH, password).catch(() => false); // only spends the time a real check takes
     const until = counted ? hourly?.retryAt : (await db.user.findUnique({ where: { id: user.id }, select: { lockedUntil: true } }))?.lockedUntil;
     await log("auth.login_locked", { reason: counted ? "account_hourly_limit" : "locked", until: until ? formatDateTime(until) : null }, user);
     throw refused();
   }
   held.push(hourly);
 
+  // A hash argon2 cannot read refuses the sign-in, counted and audited below like a wrong password.
   const ok = await argon2.verify(user.passwordHash, password).catch(() => false);
   if (!ok) {
     const lockedNow = counted.lockedUntil != null;

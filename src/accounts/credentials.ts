@@ -14,13 +14,14 @@ export async function changePassword(db: Db, config: Config, userId: number, cur
   const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
   // A stolen session must not become a way to guess the password: the account's hourly limit applies.
   const r = await reserveAttempt(db, `account:${user.id}`, config.throttle.accountPerHour);
+  // An unreadable hash counts as a wrong password: refused, audited below.
   if (r.over || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
     await db.$transaction((tx) => audit(tx, { actor: `user:${user.username}`, action: "auth.password_change_failed", entityType: "user", entityId: userId, ip, detail: { reason: r.over ? "hourly_limit" : "bad_password" } }));
     throw new GatewayError("BAD_CREDENTIALS", r.over ? "尝试次数过多，请稍后再试" : "当前密码不正确");
   }
   const problem = passwordProblem(next, user.username, config.passwordPolicy);
   if (problem) throw new GatewayError("VALIDATION", `新密码：${problem}`);
-  if (await argon2.verify(user.passwordHash, next).catch(() => false)) throw new GatewayError("VALIDATION", "新密码不能与当前密码相同");
+  if (await argon2.verify(user.passwordHash, next).catch(() => false /* unreadable hash: not the same password */)) throw new GatewayError("VALIDATION", "新密码不能与当前密码相同");
   const passwordHash = await hashPassword(next);
   await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: userId }, data: { passwordHash, passwordChangedAt: new Date(), mustChangePassword: false } });

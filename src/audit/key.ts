@@ -66,7 +66,7 @@ function canonicalFile(dbFile: string): string {
   try {
     return fs.realpathSync(abs);
   } catch {
-    return abs;
+    return abs; // not there yet: the path as given names it (SQLite creates it there)
   }
 }
 

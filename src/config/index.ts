@@ -27,6 +27,10 @@ const schema = z.object({
   PORT: int(3000),
   PUBLIC_BASE_URL: z.string().optional(),
   POLL_INTERVAL_MS: int(5000),
+  /** Structured log (pino, JSON lines): fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Append the log to this file (0600) instead of stderr. */
+  LOG_FILE: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
   /** Comma-separated CIDRs from which the back office may be used (Art. 9). */
   ALLOWED_NETWORKS: z.string().default("127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"),
@@ -134,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+    logFile: e.LOG_FILE ? path.resolve(e.LOG_FILE) : undefined,
     trustProxy: e.TRUST_PROXY,
     allowedNetworks: e.ALLOWED_NETWORKS.split(",").map((s) => s.trim()).filter(Boolean),
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,

@@ -196,6 +196,7 @@ async function decode(raw: Buffer, limits: Limits): Promise<{ p: ParsedMail; tex
   const broken = (t: string) => replacementCount(t) >= 2 && replacementCount(t) * 10 > cjkCount(t);
   if (broken(text) || (!text.trim() && html != null && broken(html))) {
     const patched = Buffer.from(labelGb18030(raw.toString("latin1")), "latin1");
+    // The repair is an attempt: if the relabelled bytes do not parse, the first reading stands (flagged as it is).
     const q = await parse(patched, limits).catch(() => null);
     const before = text + (html ?? "");
     const after = (q?.text ?? "") + (typeof q?.html === "string" ? q.html : "");

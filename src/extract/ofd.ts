@@ -125,7 +125,7 @@ function mediaFiles(doc: XmlNode | undefined, docPath: string, xml: (name: strin
       try {
         res = children(xml(resPath), "Res")[0];
       } catch {
-        continue;
+        continue; // a resource file that does not parse only loses images' locations; the text is read from the pages
       }
       const baseLoc = attr(res ?? {}, "BaseLoc") ?? "";
       for (const mm of children(children(res, "MultiMedias")[0], "MultiMedia")) {

@@ -16,6 +16,7 @@ import { errorMessage } from "../domain/errors.js";
 import { preserveBuiltins } from "../util/builtins.js";
 import { meaningfulChars, normaliseCjkSpacing, tidyText } from "./text.js";
 import { withTimeout } from "./timeout.js";
+import { logged, processLog } from "../util/log.js";
 
 const builtins = preserveBuiltins();
 const { PDFParse } = await import("pdf-parse");
@@ -44,7 +45,7 @@ export function openPdf(params: PdfParams): PdfParser {
 /** Frees the document and undoes what pdf.js did to the built-ins while reading it. */
 export async function closePdf(parser: PdfParser): Promise<void> {
   // A document abandoned mid-read (extract/timeout.ts) may never finish destroying either.
-  await withTimeout(parser.destroy(), 5000, "PDF 关闭超时").catch(() => undefined);
+  await withTimeout(parser.destroy(), 5000, "PDF 关闭超时").catch(logged(processLog(), "PDF not closed (timed out or failed); its text was already read", "debug"));
   builtins.restore(replacedByPdfJs);
 }
 

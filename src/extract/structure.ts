@@ -37,7 +37,7 @@ export function readContentType(value: string | null): { kind: "multipart"; boun
   try {
     parsed = libmime.parseHeaderValue(value, { stripComments: true } as never) as { value: string; params: Record<string, string> };
   } catch {
-    return { kind: "leaf" };
+    return { kind: "leaf" }; // an unreadable Content-Type is a leaf for the pre-scan; mailparser's reading decides the rest
   }
   const type = parsed.value.toLowerCase().trim();
   if (type === "message/rfc822") return { kind: "message" };

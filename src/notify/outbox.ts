@@ -20,6 +20,7 @@ import type { Db, Tx } from "../db/client.js";
 import { errorMessage } from "../domain/errors.js";
 import { subjectAsSent, tokenKey } from "../approvals/tokens.js";
 import { secretsAsSent } from "../accounts/one-time-password.js";
+import { processLog, type Logger } from "../util/log.js";
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../templates/mail");
 const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), { autoescape: false, trimBlocks: true, lstripBlocks: true });
@@ -130,8 +131,11 @@ function writeEml(dir: string, name: string, bytes: Buffer): string {
   return file;
 }
 
-/** Delivers due messages. Failures are kept and retried with backoff, never dropped. */
-export async function flushOutbox(db: Db, config: Config): Promise<{ sent: number; failed: number }> {
+/**
+ * Delivers due messages. Failures are kept and retried with backoff, never dropped. Each is
+ * logged by its row id and kind (never its subject: a request's carries the token when sent).
+ */
+export async function flushOutbox(db: Db, config: Config, log: Logger = processLog()): Promise<{ sent: number; failed: number }> {
   const claimant = `${process.pid}:${randomBytes(6).toString("hex")}`;
   const due = await claimDue(db, claimant);
   if (!due.length) return { sent: 0, failed: 0 };
@@ -156,11 +160,15 @@ export async function flushOutbox(db: Db, config: Config): Promise<{ sent: numbe
           headers: { "Auto-Submitted": m.kind === "approval_request" ? "no" : "auto-generated", "X-Gateway-Kind": m.kind },
         });
         const emlPath = config.smtpUrl ? null : writeEml(config.outboxDir, `${String(m.id).padStart(6, "0")}-${m.kind}.eml`, (info as unknown as { message: Buffer }).message);
-        await db.outboundMail.updateMany({ where: mine, data: { status: "sent", sentAt: new Date(), emlPath, lastError: null, claimedBy: null } });
+        const { count } = await db.outboundMail.updateMany({ where: mine, data: { status: "sent", sentAt: new Date(), emlPath, lastError: null, claimedBy: null } });
+        // Our claim was taken over as stale meanwhile: the other sender sends it again, with the same Message-ID.
+        if (count === 0) log.warn({ mailId: m.id, kind: m.kind }, "mail sent, but its claim had been taken over: it may go out once more (same Message-ID)");
+        else log.info({ mailId: m.id, kind: m.kind, draftId: m.draftId ?? undefined, attempt: m.attempts, via: config.smtpUrl ? "smtp" : "outbox-dir" }, "mail sent");
         sent++;
       } catch (err) {
         const wait = RETRY_MINUTES[Math.min(m.attempts - 1, RETRY_MINUTES.length - 1)]!;
         await db.outboundMail.updateMany({ where: mine, data: { status: "failed", lastError: errorMessage(err).slice(0, 500), nextAttemptAt: new Date(Date.now() + wait * 60_000), claimedBy: null } });
+        log.warn({ err, mailId: m.id, kind: m.kind, attempt: m.attempts, retryInMinutes: wait }, "mail not sent; kept for a retry");
         failed++;
       }
     }

@@ -16,6 +16,7 @@ import type { UnitDirectory, UnitMatch } from "../identify/unit.js";
 import type { OfficerRecommendation } from "../officers/recommendation-form.js";
 import type { RouteDecision, RuleSet } from "../route/router.js";
 import type { Mark } from "../screen/classification.js";
+import type { Logger } from "../util/log.js";
 
 // ───────────────────────────── source ─────────────────────────────
 
@@ -56,7 +57,8 @@ export type Extracted = { kind: "failed"; code: string; error: string } | { kind
  * produce it instead. It never throws for a bad message: that is an `Extracted` of kind failed.
  */
 export interface Extractor {
-  extract(raw: Buffer): Promise<Extracted>;
+  /** `log`: the message's logger ({ mailbox, intakeId }), for what extraction does with it. */
+  extract(raw: Buffer, log?: Logger): Promise<Extracted>;
 }
 
 // ───────────────────────────── decision ─────────────────────────────

@@ -24,15 +24,19 @@ import type { Committer } from "./committer.js";
 import type { Ack, Extractor, IngestedBatch, IngestResult, Reference, ReplyHandler, SettleItem, SourceMessage } from "./contracts.js";
 import { finaliseReply } from "../ledger/prisma-ledger.js";
 import { ackFor, dueAction } from "../ledger/status.js";
+import { awaitedLater, logged, type Logger } from "../util/log.js";
 
 /** Reference data is reloaded at most this often, or at once after `invalidateReference()`. */
 const REFERENCE_TTL_MS = 10_000;
 
 export interface OpenedBatch {
   ledger: LedgerEntry[];
+  /** The source's logger (a child per mailbox); each message logs through a child of it. */
+  log: Logger;
 }
 
 export interface ExtractedBatch {
+  log: Logger;
   acks: Array<{ msg: SourceMessage; ack: Ack }>;
   replies: IngestResult[];
   items: SettleItem[];
@@ -57,6 +61,7 @@ export interface PipelineDeps {
   config: Config;
   blobs: BlobStore;
   replyHandler?: ReplyHandler;
+  log: Logger;
 }
 
 export class Pipeline {
@@ -99,9 +104,9 @@ export class Pipeline {
    * order, before the next batch goes to the commit thread. The next batch's ledger rows are
    * written before that, too, so the two connections never wait for each other's write lock.
    */
-  async run(mailboxId: number, next: () => Promise<SourceMessage[] | null>, done: (b: IngestedBatch) => Promise<void> | void): Promise<void> {
+  async run(mailboxId: number, next: () => Promise<SourceMessage[] | null>, done: (b: IngestedBatch) => Promise<void> | void, log: Logger = this.deps.log): Promise<void> {
     let batch = await next();
-    let opened = batch ? this.open(mailboxId, batch) : null;
+    let opened = batch ? this.open(mailboxId, batch, log) : null;
     let settling: Promise<IngestedBatch> | null = null;
     /** Hands the settled batch to `done`, once: a `done` that throws is not called again for it. */
     const finish = async () => {
@@ -114,15 +119,15 @@ export class Pipeline {
         const extracted = await this.extract(opened);
         batch = await next();
         await finish();
-        opened = batch ? this.open(mailboxId, batch) : null;
-        settling = this.settle(extracted);
-        // Awaited by the next finish(); a failure meanwhile is not an unhandled rejection.
-        settling.catch(() => undefined);
+        opened = batch ? this.open(mailboxId, batch, log) : null;
+        // Awaited by the next finish().
+        settling = awaitedLater(this.settle(extracted));
       }
       await finish();
     } catch (err) {
       // What was committed is acknowledged before the error goes up; the rest stays `received`.
-      await finish().catch(() => undefined);
+      await finish().catch(logged(log, "a settled batch could not be acknowledged after the pass failed"));
+      log.error({ err }, "pass stopped; undecided messages stay received and are read again");
       throw err;
     }
   }
@@ -133,7 +138,7 @@ export class Pipeline {
   }
 
   /** Phase 1: the ledger row of every message, before any work on it. */
-  open(mailboxId: number, batch: SourceMessage[]): OpenedBatch {
+  open(mailboxId: number, batch: SourceMessage[], log: Logger = this.deps.log): OpenedBatch {
     const hashes = batch.map((m) => createHash("sha256").update(m.raw).digest("hex"));
     const rows = this.deps.writer.ledger.open(
       mailboxId,
@@ -144,6 +149,7 @@ export class Pipeline {
         const row = rows.get(msg.sourceKey)!;
         return { msg, intakeId: row.id, sha256: hashes[i]!, due: dueAction(row), attempts: row.attempts };
       }),
+      log,
     };
   }
 
@@ -158,7 +164,11 @@ export class Pipeline {
       if (entry.due.kind === "ack") acks.push({ msg: entry.msg, ack: entry.due.ack });
       if (entry.due.kind !== "read") continue;
       messages.set(entry.intakeId, entry.msg);
-      const extracted = await this.deps.extractor.extract(entry.msg.raw);
+      const log = opened.log.child({ intakeId: entry.intakeId, file: entry.msg.file });
+      const started = Date.now();
+      const extracted = await this.deps.extractor.extract(entry.msg.raw, log);
+      if (extracted.kind === "failed") log.debug({ code: extracted.code, bytes: entry.msg.raw.length, ms: Date.now() - started }, "not readable");
+      else log.debug({ bytes: entry.msg.raw.length, parts: extracted.parts.length, methods: extracted.parts.map((p) => `${p.extraction.method}:${p.extraction.status}`), ms: Date.now() - started }, "extracted");
       const item: SettleItem = { entry: { intakeId: entry.intakeId, sha256: entry.sha256, attempts: entry.attempts, file: entry.msg.file }, extracted, rawPath: entry.msg.path, raw: entry.msg.raw };
       if (handler && extracted.kind === "extracted" && handler.matches(extracted.parsed)) {
         // Screened like any message first; auto-replies ("ignored") are neither submissions nor decisions.
@@ -172,12 +182,15 @@ export class Pipeline {
       if (extracted.kind === "extracted") await this.voidExposedTokens(entry, extracted.parsed, extracted.parts.map((p) => Buffer.from(p.part.content)));
       items.push(item);
     }
-    return { acks, replies, items, messages };
+    return { acks, replies, items, messages, log: opened.log };
   }
 
   /** Phase 3: decide, store and commit (in the commit thread where there is one); acknowledgements are due only after it. */
   async settle(b: ExtractedBatch): Promise<IngestedBatch> {
+    const started = Date.now();
     const results = [...b.replies, ...(b.items.length ? await this.deps.committer.settle(b.items, await this.versionedReference()) : [])];
+    for (const r of results) logDecided(b.log, r);
+    if (b.items.length) b.log.debug({ messages: b.items.length, ms: Date.now() - started }, "batch committed");
     const acks = [...b.acks];
     for (const r of results) acks.push({ msg: b.messages.get(r.intakeId)!, ack: ackFor(r.outcome) });
     return { results, acks };
@@ -209,4 +222,16 @@ export class Pipeline {
       return { ...base, outcome: "reply" as const, draftId: r.draftId ?? null, reason: r.reason };
     });
   }
+}
+
+/**
+ * One line per decided message, under its intake id: the outcome and the gateway's own reason —
+ * for a quarantined message not even that (the reason names where the mark was found: a file
+ * name can be what Art. 10 keeps out), only that it was quarantined.
+ */
+function logDecided(log: Logger, r: IngestResult): void {
+  const fields = { intakeId: r.intakeId, file: r.file, outcome: r.outcome, draftId: r.draftId ?? undefined };
+  if (r.outcome === "quarantined") log.warn(fields, "intake quarantined: a classification mark was found (Art. 10); only the envelope is kept");
+  else if (r.outcome === "failed") log.warn(fields, `intake failed: ${r.reason}`);
+  else log.info(fields, `intake ${r.outcome}: ${r.reason}`);
 }

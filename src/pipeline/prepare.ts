@@ -10,6 +10,7 @@ import { admitMembers } from "../extract/members.js";
 import { PdfFile } from "../extract/pdf.js";
 import type { OcrEngine } from "../extract/ocr/engine.js";
 import { ocrPart } from "../extract/ocr/documents.js";
+import type { Logger } from "../util/log.js";
 import type { Extracted, PreparedPart } from "./contracts.js";
 
 function summary(p: ParsedMessage): MessageSummary {
@@ -72,8 +73,12 @@ function pagesOf(x: PartExtraction): number {
   return x.pageCount ?? x.pages.length;
 }
 
-/** Parse and extract: subject, addresses and body, then the text of every part (PDF, Word, OCR of scans, forwarded mail). */
-export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngine): Promise<Extracted> {
+/**
+ * Parse and extract: subject, addresses and body, then the text of every part (PDF, Word, OCR of
+ * scans, forwarded mail). `log` (the message's logger) gets one line per part: its index, type,
+ * method, outcome and time — never its name or text (a name can be what Art. 10 screens).
+ */
+export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngine, log?: Logger): Promise<Extracted> {
   let parsed: ParsedMessage;
   try {
     parsed = await parseMessage(raw, limits);
@@ -91,6 +96,7 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
   for (let w = 0; w < work.length; w++) {
     const part = work[w]!;
     const name = part.filename ?? `附件${part.index + 1}`;
+    const partStarted = Date.now();
     // A PDF is opened once: its text layer for the extraction, its pages without one for OCR.
     const pdf = ocr && partKind(part) === "pdf" ? new PdfFile(part.content, limits) : undefined;
     let extraction: PartExtraction;
@@ -113,6 +119,7 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
             pageImages = images;
           }
         } catch (err) {
+          log?.warn({ err, part: part.index }, "OCR failed; the part is flagged unread");
           extraction = { ...extraction, status: "failed", error: `OCR 失败：${errorMessage(err)}` };
         }
       }
@@ -137,6 +144,7 @@ export async function extractMessage(raw: Buffer, limits: Limits, ocr?: OcrEngin
       else extraction = kept;
     }
     parts.push({ part, extraction, pageImages });
+    log?.debug({ part: part.index, contentType: part.contentType, bytes: part.size, sha256: part.sha256.slice(0, 16), method: extraction.method, status: extraction.status, pages: extraction.pages.length, confidence: extraction.confidence, ms: Date.now() - partStarted }, "part read");
   }
   boundTexts(parts, limits.textChars);
   return { kind: "extracted", parsed: summary(parsed), parts };

@@ -13,6 +13,7 @@ import type { Config } from "../config/index.js";
 import type { Db, Tx } from "../db/client.js";
 import { errorMessage } from "../domain/errors.js";
 import { itemJson, type PublishedRecord } from "./item.js";
+import { logged, processLog, type Logger } from "../util/log.js";
 
 /** Minutes to wait after the n-th failed attempt; after the last, the delivery is dead. */
 export const WEBHOOK_RETRY_MINUTES = [1, 5, 15, 60, 240, 720];
@@ -64,8 +65,17 @@ async function claimDue(db: Db, claimant: string): Promise<Row[]> {
   return claimed;
 }
 
+/** The receiver as a log may name it: its host, never the path or query (a URL can carry a key). */
+function receiverOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "（无法解析）"; // config validated the URLs; this only keeps a bad one out of the log
+  }
+}
+
 /** Delivers due pushes; returns what happened. A receiver that answers 2xx has the item. */
-export async function flushWebhooks(db: Db, config: Config): Promise<{ sent: number; failed: number }> {
+export async function flushWebhooks(db: Db, config: Config, log: Logger = processLog()): Promise<{ sent: number; failed: number }> {
   if (!config.webhook.secret) return { sent: 0, failed: 0 };
   const claimant = `${process.pid}:${randomBytes(6).toString("hex")}`;
   const due = await claimDue(db, claimant);
@@ -87,9 +97,11 @@ export async function flushWebhooks(db: Db, config: Config): Promise<{ sent: num
         redirect: "error",
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
-      await res.arrayBuffer().catch(() => undefined);
+      // The answer's body is read only to free the connection; its status is what counts.
+      await res.arrayBuffer().catch(logged(log, "webhook answer's body not read", "debug"));
       if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
       await db.webhookDelivery.updateMany({ where: mine, data: { status: "sent", sentAt: new Date(), responseStatus: res.status, lastError: null, claimedBy: null, claimedUntil: null } });
+      log.info({ deliveryId: d.id, publishedItemId: d.publishedItemId, event: d.event, receiver: receiverOf(d.url), status: res.status, attempt: d.attempts }, "webhook delivered");
       sent++;
     } catch (err) {
       const status = (err as { status?: number }).status ?? null;
@@ -100,6 +112,7 @@ export async function flushWebhooks(db: Db, config: Config): Promise<{ sent: num
         where: mine,
         data: { status: dead ? "dead" : "failed", responseStatus: status, lastError: `${errorMessage(err)}${cause ? ` (${cause})` : ""}`.slice(0, 500), nextAttemptAt: new Date(Date.now() + wait * 60_000), claimedBy: null, claimedUntil: null },
       });
+      log[dead ? "error" : "warn"]({ err, deliveryId: d.id, publishedItemId: d.publishedItemId, receiver: receiverOf(d.url), status, attempt: d.attempts, retryInMinutes: dead ? undefined : wait }, dead ? "webhook given up after the last retry (shown under 运行状态)" : "webhook not delivered; kept for a retry");
       failed++;
     }
   }

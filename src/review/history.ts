@@ -32,7 +32,7 @@ const parse = (detail: string): Record<string, unknown> => {
     const v = JSON.parse(detail) as unknown;
     return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
   } catch {
-    return {};
+    return {}; // the audit row itself stays as written (and verifiable); only this note has no detail to show
   }
 };
 

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Db } from "../db/client.js";
 import { sqliteDate } from "../db/sqlite-date.js";
+import { errorMessage } from "../domain/errors.js";
 
 export class LeaseLost extends Error {
   constructor() {
@@ -101,7 +102,15 @@ export class MailboxLease {
    * scans), and the lease must not run out while this process is still busy with the mailbox.
    */
   async held<T>(fn: () => Promise<T>): Promise<T> {
-    const keeper = setInterval(() => void this.renew().catch(() => (this.lost = true)), (this.seconds * 1000) / 3);
+    // A renewal that fails (the lease taken over, or the database busy) stops the pass at its next batch.
+    const keeper = setInterval(
+      () =>
+        void this.renew().catch((err: unknown) => {
+          this.lost = true;
+          this.log(`lease renewal failed (${errorMessage(err)}): the pass stops at its next batch`);
+        }),
+      (this.seconds * 1000) / 3,
+    );
     this.lost = false;
     try {
       return await fn();

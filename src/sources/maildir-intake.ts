@@ -8,19 +8,23 @@ import type { Pipeline } from "../pipeline/ingest.js";
 import type { IntakeSource, PassReport } from "./contract.js";
 import { Maildir, type MaildirItem } from "./maildir.js";
 import { dueMaildirFiles } from "./plan.js";
+import { processLog, type Logger } from "../util/log.js";
 
 export class MaildirIntake implements IntakeSource {
   private reconciled = false;
   private mailboxId: number | null = null;
   readonly maildir: Maildir;
+  private readonly log: Logger;
 
   constructor(
     private readonly db: Db,
     private readonly pipeline: Pipeline,
     root: string,
     private readonly batchSize: number,
+    log: Logger = processLog(),
   ) {
     this.maildir = new Maildir(root);
+    this.log = log.child({ mailbox: this.name });
     pipeline.warm();
   }
 
@@ -57,6 +61,7 @@ export class MaildirIntake implements IntakeSource {
     const mailboxId = await this.mailbox();
     this.maildir.ensure();
     const due = this.due(mailboxId);
+    const started = Date.now();
     const all: IngestResult[] = [];
     let from = 0;
     // The next batch of files, read now (a file moved by a concurrent run is skipped).
@@ -68,7 +73,11 @@ export class MaildirIntake implements IntakeSource {
         try {
           raw = this.maildir.read(item);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+          // Moved by a concurrent run meanwhile: its ledger row says what became of it.
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+            this.log.debug({ file: item.file }, "file gone before it was read (another run took it)");
+            continue;
+          }
           throw err;
         }
         batch.push({ sourceKey: item.sourceKey, file: item.file, raw, item, path: this.maildir.pathOf(item) });
@@ -81,8 +90,9 @@ export class MaildirIntake implements IntakeSource {
       for (const { msg, ack } of acks) this.acknowledge((msg as SourceMessage & { item: MaildirItem }).item, ack);
       moved += acks.length;
       all.push(...results);
-    });
+    }, this.log);
     await this.db.mailbox.update({ where: { id: mailboxId }, data: { lastPollAt: new Date(), backlog: 0, lastError: null } });
+    if (due.length) this.log.info({ due: due.length, decided: all.length, moved, ms: Date.now() - started }, "pass done");
     return { results: all, moved };
   }
 

@@ -39,8 +39,10 @@ export class Maildir {
       let names: string[];
       try {
         names = fs.readdirSync(path.join(this.root, dir));
-      } catch {
-        continue;
+      } catch (err) {
+        // Not made yet: nothing delivered. Anything else (EACCES) fails the pass with its reason, never an empty Maildir.
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw err;
       }
       for (const file of names) {
         if (file.startsWith(".")) continue;

@@ -43,7 +43,7 @@ export async function findLooseModes(roots: string[], limit = 500_000): Promise<
     try {
       st = await fs.promises.lstat(p);
     } catch {
-      return;
+      return; // gone since it was listed: nothing left to be loose
     }
     checked++;
     if (st.isSymbolicLink()) return;
@@ -53,7 +53,7 @@ export async function findLooseModes(roots: string[], limit = 500_000): Promise<
       try {
         names = await fs.promises.readdir(p);
       } catch {
-        return;
+        return; // gone meanwhile, or not ours to list: the check reports what it can see (a warning, never a gate)
       }
       for (const n of names) await visit(path.join(p, n));
     }

@@ -4,6 +4,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { GatewayError, type ErrorCode } from "../domain/errors.js";
 import { csrfToken } from "./security.js";
+import { processLog } from "../util/log.js";
 
 export const httpStatus: Record<ErrorCode, number> = {
   EMPTY_MESSAGE: 422,
@@ -37,7 +38,8 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
 export function errorPage(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   void _next;
   const known = err instanceof GatewayError;
-  if (!known) console.error(err);
+  // The path without its query (a search term is the user's), the error as util/log.ts bounds it.
+  if (!known) processLog().error({ err, method: req.method, path: req.path, user: req.actor?.userId }, "web request failed (500)");
   const status = known ? httpStatus[err.code] : 500;
   const message = known ? err.message : "服务器内部错误，已记录";
   if (known && err.code === "CSRF" && req.csrfToken) res.locals.csrf = csrfToken(req);

@@ -15,7 +15,7 @@ export function safeReturnPath(v: unknown): string | null {
   try {
     url = new URL(v, BASE);
   } catch {
-    return null;
+    return null; // not a path: no return path, the default page
   }
   if (url.origin !== BASE) return null;
   if (/^\/(login|logout)(\/|$)/.test(url.pathname)) return null;

@@ -77,7 +77,7 @@ export function cookieOf(req: Request, name: string): string | undefined {
       try {
         return decodeURIComponent(part.slice(i + 1).trim());
       } catch {
-        return undefined;
+        return undefined; // malformed encoding: treated as no cookie (sign-in or CSRF refuse then)
       }
     }
   }

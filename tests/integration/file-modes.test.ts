@@ -41,7 +41,7 @@ describe("file modes", () => {
     const name = `${Date.now()}.M1P1.mta`;
     fs.writeFileSync(path.join(maildir, "new", name), submission({ from: "xxk@sjz-bb.example", subject: "石家庄市编办信息报送", body: "石家庄市编办召开专题会议。" }), { mode: 0o644 });
     fs.chmodSync(path.join(maildir, "new", name), 0o644);
-    const env = { ...process.env, DATA_DIR: dir, MAILDIR: maildir, PORT: "0", POLL_INTERVAL_MS: "500" };
+    const env = { ...process.env, DATA_DIR: dir, MAILDIR: maildir, PORT: "0", POLL_INTERVAL_MS: "500", LOG_LEVEL: "info" }; // its log says what it did
     await gatewayCli(["units", "import", path.join(repoRoot, "prisma/seed/units.demo.csv")], env); // so the sender gets a 回执 in the outbox
     const out = await runServe(env, (o) => o.includes("intake draft") && fs.existsSync(path.join(dir, "outbox")) && fs.readdirSync(path.join(dir, "outbox")).some((f) => f.endsWith(".eml")));
     expect(out).toContain("intake draft");
@@ -75,7 +75,7 @@ describe("file modes", () => {
   it("warns at start-up, in the log and on 运行状态, about a file others can read", async () => {
     const dir = tempDir();
     fs.chmodSync(dir, 0o700);
-    const env = { ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir"), PORT: "0", POLL_INTERVAL_MS: "600000" };
+    const env = { ...process.env, DATA_DIR: dir, MAILDIR: path.join(dir, "maildir"), PORT: "0", POLL_INTERVAL_MS: "600000", LOG_LEVEL: "info" };
     await runServe(env, (o) => o.includes("review screen"));
     fs.chmodSync(path.join(dir, "gateway.db"), 0o644);
     fs.chmodSync(path.join(dir, "audit-anchors.log"), 0o644);

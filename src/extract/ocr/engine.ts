@@ -7,6 +7,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { errorMessage } from "../../domain/errors.js";
+import { logged, processLog, type Logger } from "../../util/log.js";
 
 export class OcrTimeoutError extends Error {
   constructor(seconds: number) {
@@ -33,6 +34,7 @@ export interface OcrEngineOptions {
   /** Language data folder of the @tesseract.js-data packages; best_int is LSTM-only, smaller and faster. */
   model?: "4.0.0_best_int" | "4.0.0";
   languages?: readonly string[];
+  log?: Logger;
 }
 
 export interface OcrResult {
@@ -110,8 +112,10 @@ export class OcrEngine {
   private readonly queue: Task[] = [];
   private readonly running = new Set<Task>();
   private closed = false;
+  private readonly log: Logger;
 
   constructor(opts: OcrEngineOptions = {}) {
+    this.log = opts.log ?? processLog();
     this.size = Math.max(1, opts.workers ?? os.availableParallelism());
     this.languages = opts.languages ?? DEFAULT_LANGUAGES;
     this.model = opts.model ?? "4.0.0_best_int";
@@ -145,7 +149,7 @@ export class OcrEngine {
       this.slots.map(async (s) => {
         const w = s.worker;
         s.worker = null;
-        if (w) await w.terminate().catch(() => undefined);
+        if (w) await w.terminate().catch(logged(this.log, "OCR worker did not terminate cleanly", "debug"));
       }),
     );
     if (this.langDir) fs.rmSync(this.langDir, { recursive: true, force: true });
@@ -153,6 +157,7 @@ export class OcrEngine {
   }
 
   private async startWorker(): Promise<Worker> {
+    const started = Date.now();
     this.langDir ??= languageFolder(this.languages, this.model);
     const worker = await createWorker([...this.languages], OEM.LSTM_ONLY, {
       langPath: this.langDir,
@@ -165,6 +170,7 @@ export class OcrEngine {
     // Automatic page segmentation; keep the lines, let normaliseCjkSpacing drop CJK spaces.
     // debug_file: tesseract's progress notes ("Detected 28 diacritics") are not for the log.
     await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, debug_file: "/dev/null" });
+    this.log.info({ languages: this.languages, model: this.model, ms: Date.now() - started, workers: this.started + 1, of: this.size }, "OCR worker started");
     return worker;
   }
 
@@ -188,6 +194,7 @@ export class OcrEngine {
     try {
       worker = slot.worker ??= await this.startWorker();
     } catch (err) {
+      this.log.error({ err }, "OCR worker failed to start");
       task.reject(new Error(`OCR 引擎启动失败：${errorMessage(err)}`));
       return;
     }
@@ -197,13 +204,16 @@ export class OcrEngine {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OcrTimeoutError(task.timeoutMs / 1000)), task.timeoutMs);
       });
+      const begun = Date.now();
       const res = await Promise.race([worker.recognize(task.image, {}, { text: true, blocks: true }), timeout]);
+      this.log.debug({ ms: Date.now() - begun, confidence: res.data.confidence, dpi: task.dpi }, "page recognised");
       task.resolve({ text: res.data.text, confidence: res.data.confidence, lowWords: lowConfidenceWords(res.data.blocks as Blocks) });
     } catch (err) {
       if (err instanceof OcrTimeoutError || this.closed) {
         // The worker is still busy with the page: kill it; the slot starts a fresh one on next use.
+        if (err instanceof OcrTimeoutError) this.log.warn({ seconds: task.timeoutMs / 1000 }, "OCR page timed out; worker replaced");
         slot.worker = null;
-        await worker.terminate().catch(() => undefined);
+        await worker.terminate().catch(logged(this.log, "OCR worker did not terminate cleanly", "debug"));
       }
       task.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {

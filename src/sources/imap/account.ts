@@ -52,6 +52,7 @@ export function parseImapUrl(url: string): ParsedImapUrl {
   try {
     tokenFile = tokenParam ? decodeURIComponent(tokenParam) : null;
   } catch {
+    // malformed percent-encoding: refused with the reason
     return { ok: false, error: "token_file 的路径编码有误（路径中的 % + & # 空格请写作 %25 %2B %26 %23 %20）" };
   }
   if (tokenFile && !oauth) return { ok: false, error: "token_file 只用于 XOAUTH2（请同时写 auth=xoauth2）" };

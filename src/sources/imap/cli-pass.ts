@@ -3,6 +3,7 @@
 import type { IngestResult } from "../../pipeline/contracts.js";
 import type { PassReport } from "../contract.js";
 import { LeaseLost } from "../lease.js";
+import { logged } from "../../util/log.js";
 import type { ImapContext } from "./context.js";
 import { backoffMs, sleep } from "./backoff.js";
 import { describeError, isAuthFailure } from "./errors.js";
@@ -28,17 +29,17 @@ export async function runCliPass(ctx: ImapContext, pass: ImapPass, onResult?: (r
         await ctx.status({ connected: false });
         return { ok: true, results, moved };
       } catch (err) {
-        await src.close().catch(() => undefined);
+        await src.close().catch(logged(ctx.log, "IMAP connection did not close cleanly after the failure", "debug"));
         lastError = describeError(err);
-        await ctx.status({ connected: false, lastError }).catch(() => undefined);
+        await ctx.status({ connected: false, lastError }).catch(logged(ctx.log, "mailbox status not recorded"));
         if (err instanceof LeaseLost) break;
-        ctx.log(`imap ${ctx.name}: ${lastError}`);
+        ctx.log.warn({ attempt: attempt + 1, of: attempts }, `imap ${ctx.name}: ${lastError}`);
         if (isAuthFailure(err)) break;
         if (attempt + 1 < attempts) await sleep(backoffMs(ctx.opts.config.imap, attempt, err));
       }
     }
     return { ok: false, reason: "error", error: lastError, results };
   } finally {
-    await ctx.lease.release().catch(() => undefined);
+    await ctx.lease.release().catch(logged(ctx.log, "lease not released (it expires by itself)"));
   }
 }

@@ -10,6 +10,7 @@
 // - a MOVE is refused unless the folder still has the UIDVALIDITY the UIDs were read under.
 import { ImapFlow, type FetchMessageObject, type ImapFlowError, type Logger } from "imapflow";
 import { errorMessage } from "../../domain/errors.js";
+import { logged, processLog } from "../../util/log.js";
 import { readToken, type ImapAccount } from "./account.js";
 import { describeError, ImapAuthFailed, isAuthFailure, UidValidityChanged } from "./errors.js";
 
@@ -300,7 +301,7 @@ export class ImapSource {
     if (!c) return;
     if (c.usable) {
       const timeout = new Promise<void>((r) => setTimeout(r, 3000).unref());
-      await Promise.race([c.logout().catch(() => undefined), timeout]);
+      await Promise.race([c.logout().catch(logged(processLog(), "IMAP LOGOUT failed while closing", "debug")), timeout]);
     }
     c.close();
   }

@@ -2,6 +2,7 @@
 // account, its lease, and the connection factory. intake.ts makes one per mailbox.
 import type { Config } from "../../config/index.js";
 import type { Db } from "../../db/client.js";
+import type { Logger } from "../../util/log.js";
 import type { Pipeline } from "../../pipeline/ingest.js";
 import type { MailboxLease } from "../lease.js";
 import type { ImapAccount } from "./account.js";
@@ -20,7 +21,8 @@ export interface ImapIntakeOptions {
   pipeline: Pipeline;
   config: Config;
   url: string;
-  log?: (line: string) => void;
+  /** A logger (a child per mailbox is made of it), or a callback for the lines' messages (tests, the CLI). */
+  log?: Logger | ((line: string) => void);
   /** Lease owner id; by default host, pid and a random part. */
   owner?: string;
   hooks?: ImapIntakeHooks;
@@ -41,7 +43,8 @@ export interface ImapContext {
   /** The Mailbox row's name. */
   readonly name: string;
   readonly lease: MailboxLease;
-  readonly log: (line: string) => void;
+  /** A child logger of this mailbox ({ mailbox }). */
+  readonly log: Logger;
   mailbox(): Promise<number>;
   status(data: MailboxStatus): Promise<void>;
   newSource(): ImapSource;

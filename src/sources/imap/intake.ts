@@ -5,6 +5,7 @@
 import type { IngestResult } from "../../pipeline/contracts.js";
 import type { IntakeSource, PassReport } from "../contract.js";
 import { MailboxLease } from "../lease.js";
+import { asLogger } from "../../util/log.js";
 import { mailboxName, parseImapUrl, type ImapAccount } from "./account.js";
 import { runCliPass } from "./cli-pass.js";
 import { ImapSource } from "./connection.js";
@@ -28,9 +29,9 @@ export class ImapIntake implements IntakeSource {
     account: ImapAccount,
   ) {
     this.account = account;
-    const log = opts.log ?? (() => undefined);
     const name = mailboxName(account);
-    this.lease = new MailboxLease(opts.db, () => this.mailbox(), opts.config.imap.leaseSeconds, opts.owner, (l) => log(`imap ${name}: ${l}`));
+    const log = asLogger(opts.log).child({ mailbox: name });
+    this.lease = new MailboxLease(opts.db, () => this.mailbox(), opts.config.imap.leaseSeconds, opts.owner, (l) => log.warn(`imap ${name}: ${l}`));
     this.ctx = {
       opts,
       account,
@@ -80,7 +81,7 @@ export class ImapIntake implements IntakeSource {
 
   private newSource(): ImapSource {
     const cfg = this.opts.config.imap;
-    return new ImapSource(this.account, { folders: cfg.folders, log: (l) => this.ctx.log(`${this.name}: ${l}`), maxIdleMs: cfg.idleMs, onFetchMessage: this.opts.hooks?.onFetchMessage });
+    return new ImapSource(this.account, { folders: cfg.folders, log: (l) => this.ctx.log.warn(`${this.name}: ${l}`), maxIdleMs: cfg.idleMs, onFetchMessage: this.opts.hooks?.onFetchMessage });
   }
 
   private async status(data: MailboxStatus): Promise<void> {

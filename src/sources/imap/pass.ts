@@ -17,6 +17,7 @@ import { parseMessage } from "../../extract/mime.js";
 import { invalidateForNewUidValidity, markLost, recordFailedLocation, recordHash, recordOversized } from "../../ledger/prisma-ledger.js";
 import type { Ack, IngestResult, SourceMessage } from "../../pipeline/contracts.js";
 import { batches, chunks, planWindow } from "../plan.js";
+import { awaitedLater } from "../../util/log.js";
 import type { FolderRole, ImapSource, MessageMeta } from "./connection.js";
 import type { ImapContext } from "./context.js";
 
@@ -96,6 +97,7 @@ export class ImapPass {
     all.push(...retried.results);
     moved += retried.moved;
     await this.ctx.status({ connected: true, lastPollAt: new Date(), backlog: 0, lastError: null });
+    if (all.length || moved) this.ctx.log.info({ decided: all.length, moved, retried: retried.results.length }, "pass done");
     return { results: all, moved };
   }
 
@@ -122,7 +124,7 @@ export class ImapPass {
       const stale = await invalidateForNewUidValidity(tx, id, uidValidity, `${failedPath};`);
       await audit(tx, { actor: "system:imap", action: "intake.uidvalidity_changed", entityType: "mailbox", entityId: id, detail: { mailbox: this.ctx.name, from: String(old), to: String(uidValidity), staleRows: stale } });
     });
-    this.ctx.log(`imap ${this.ctx.name}: UIDVALIDITY ${old} → ${uidValidity}, full rescan`);
+    this.ctx.log.warn({ from: String(old), to: String(uidValidity) }, `imap ${this.ctx.name}: UIDVALIDITY ${old} → ${uidValidity}, full rescan`);
   }
 
   private fileOf(folder: string, uidValidity: bigint, uid: number): string {
@@ -157,6 +159,7 @@ export class ImapPass {
         await audit(tx, { actor: "system:pipeline", action: "intake.failed", entityType: "intake", entityId: r.id, detail: { code: "MESSAGE_TOO_LARGE", error, size: m.size } });
         return r;
       });
+      this.ctx.log.warn({ intakeId: row.id, file: m.file, bytes: m.size, cap }, "over the size cap: not downloaded; it goes whole to the Failed folder");
       results.push({ messageId: env.messageId, file: m.file, outcome: "failed", unit: null, column: null, division: null, draftId: null, title: null, reason: error, intakeId: row.id });
     }
     return results;
@@ -184,9 +187,7 @@ export class ImapPass {
 
   /** Starts the FETCH of a batch's sources; awaited later, so a failure is not unhandled meanwhile. */
   private fetchBatch(src: ImapSource, batch: Item[]): Promise<Fetched> {
-    const p = src.sources(batch.map((m) => m.uid)).then((fetched) => ({ batch, fetched }));
-    p.catch(() => undefined);
-    return p;
+    return awaitedLater(src.sources(batch.map((m) => m.uid)).then((fetched) => ({ batch, fetched })));
   }
 
   /**
@@ -241,10 +242,9 @@ export class ImapPass {
         this.progressAt = Date.now();
         await this.ctx.status({ lastUid: Math.max(...items.map((m) => m.item.uid)), backlog: Math.max(0, backlog.n) });
       }
-      const move = this.moveAll(src, byRole, uidValidity);
-      move.catch(() => undefined);
-      moves.push(move);
-    });
+      // Awaited with the pass's other moves (Promise.all below).
+      moves.push(awaitedLater(this.moveAll(src, byRole, uidValidity)));
+    }, this.ctx.log);
     return { results: all, moves };
   }
 

@@ -3,6 +3,7 @@
 // interval, backs off after a failure, and stops within a grace period.
 import type { IngestResult } from "../../pipeline/contracts.js";
 import { LeaseLost } from "../lease.js";
+import { logged } from "../../util/log.js";
 import { backoffMs } from "./backoff.js";
 import type { ImapSource } from "./connection.js";
 import type { ImapContext } from "./context.js";
@@ -30,7 +31,7 @@ export class ImapPoller {
   start(onResult?: (r: IngestResult) => void, afterPass?: (results: IngestResult[]) => Promise<void>): void {
     if (this.loop) return;
     this.stopping = false;
-    this.loop = this.pollLoop(onResult, afterPass).catch((err) => this.ctx.log(`imap ${this.ctx.name}: poller stopped: ${describeError(err)}`));
+    this.loop = this.pollLoop(onResult, afterPass).catch((err) => this.ctx.log.error({ err }, `imap ${this.ctx.name}: poller stopped: ${describeError(err)}`));
   }
 
   /**
@@ -76,7 +77,7 @@ export class ImapPoller {
     let timer: NodeJS.Timeout | undefined;
     const ended = await Promise.race([this.loop?.then(() => true) ?? true, new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS)))]);
     clearTimeout(timer);
-    if (!ended) await this.source?.close().catch(() => undefined);
+    if (!ended) await this.source?.close().catch(logged(this.ctx.log, "IMAP connection did not close cleanly at stop", "debug"));
     await this.loop;
     this.loop = null;
     for (const r of this.passDone.splice(0)) r();
@@ -114,7 +115,7 @@ export class ImapPoller {
             }
             lastPass = Date.now();
             failures = 0;
-            if (afterPass) await afterPass(r.results).catch((err) => ctx.log(`imap ${ctx.name}: after pass: ${describeError(err)}`));
+            if (afterPass) await afterPass(r.results).catch((err) => ctx.log.warn({ err }, `imap ${ctx.name}: after pass: ${describeError(err)}`));
           }
           // Wake for new mail, the next reconciliation, or the lease renewal, whichever is first.
           await this.waitFor(Math.min(reconcileMs - (Date.now() - lastPass), (cfg.leaseSeconds * 1000) / 3));
@@ -125,11 +126,11 @@ export class ImapPoller {
       } catch (err) {
         if (this.stopping) break;
         const message = describeError(err);
-        ctx.log(`imap ${ctx.name}: ${message}`);
-        await ctx.status({ connected: false, lastError: message }).catch(() => undefined);
+        ctx.log.warn({ failures: failures + 1 }, `imap ${ctx.name}: ${message}`);
+        await ctx.status({ connected: false, lastError: message }).catch(logged(ctx.log, "mailbox status not recorded"));
         if (!(err instanceof LeaseLost)) {
           const until = Date.now() + backoffMs(cfg, failures++, err);
-          await src.close().catch(() => undefined);
+          await src.close().catch(logged(ctx.log, "IMAP connection did not close cleanly", "debug"));
           // New-mail triggers do not cut the back-off short (the server needs the rest); stop does.
           while (!this.stopping && Date.now() < until) {
             this.pending = false;
@@ -137,11 +138,11 @@ export class ImapPoller {
           }
         }
       } finally {
-        await src.close().catch(() => undefined);
+        await src.close().catch(logged(ctx.log, "IMAP connection did not close cleanly", "debug"));
         this.source = null;
       }
     }
-    await ctx.status({ connected: false }).catch(() => undefined);
-    await ctx.lease.release().catch(() => undefined);
+    await ctx.status({ connected: false }).catch(logged(ctx.log, "mailbox status not recorded"));
+    await ctx.lease.release().catch(logged(ctx.log, "lease not released (it expires by itself)"));
   }
 }

@@ -8,6 +8,7 @@ import { seedReference } from "./seed/reference.js";
 import { BlobStore } from "./util/blobs.js";
 import { createOcrEngine } from "./extract/ocr/engine.js";
 import { extractMessage } from "./pipeline/prepare.js";
+import { loadReference } from "./pipeline/reference.js";
 import { InlineCommitter, ThreadCommitter } from "./pipeline/committer.js";
 import type { Extractor } from "./pipeline/contracts.js";
 import { ReviewService } from "./review/service.js";
@@ -33,7 +34,8 @@ export interface App {
   pipeline: Pipeline;
   review: ReviewService;
   read: ReadModel;
-  maildirIntake(root?: string): MaildirIntake;
+  /** The Maildir source; its lines go to a child of `log` (default: the app's) per mailbox. */
+  maildirIntake(root?: string, log?: Logger): MaildirIntake;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,15 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
   // COMMIT_THREAD=0 does it inline.
   const committer = config.commitThread ? new ThreadCommitter(config.dbFile, config.blobDir) : new InlineCommitter(writer, blobs);
   const extractor: Extractor = { extract: (raw, log) => extractMessage(raw, config.limits, ocr, log) };
-  const pipeline = new Pipeline({ db, writer, committer, extractor, config, blobs, log: log.child({ component: "pipeline" }), replyHandler: new ApprovalReplies(config, review, options.dnsResolver) });
+  const pipeline = new Pipeline({
+    writer,
+    committer,
+    extractor,
+    blobs,
+    reference: () => loadReference(db),
+    replies: { handler: new ApprovalReplies(config, review, options.dnsResolver), db },
+    log: log.child({ component: "pipeline" }),
+  });
   return {
     config,
     db,
@@ -85,7 +95,7 @@ export async function createApp(env: NodeJS.ProcessEnv = process.env, options: A
     pipeline,
     review,
     read,
-    maildirIntake: (root = config.maildir) => new MaildirIntake(db, pipeline, root, config.ingestBatch, log),
+    maildirIntake: (root = config.maildir, sourceLog = log) => new MaildirIntake(db, pipeline, root, config.ingestBatch, sourceLog),
     async close() {
       await committer.close();
       writer.close();

@@ -17,7 +17,6 @@ import { redactUrl } from "./sources/imap/account.js";
 import { pruneThrottle } from "./accounts/throttle.js";
 import { findLooseModes, looseModesWarning } from "./util/file-modes.js";
 import { lineLogger, logged, type Logger } from "./util/log.js";
-import type { IngestResult } from "./pipeline/contracts.js";
 
 export interface Running {
   server: Server;
@@ -28,14 +27,14 @@ export interface Running {
 
 /**
  * Starts everything. `out` is where it speaks: by default the operator's terminal (stdout: the
- * address) beside the app's structured log (app.log, stderr); a callback (tests) gets both as
- * plain lines, the log's down to debug. Neither carries an approval token (domain/token-shape.ts;
- * the log redacts too).
+ * address) beside the app's structured log (app.log: stderr or LOG_FILE), which every source,
+ * the outbox and the webhooks write to; a callback (tests) gets both, as plain lines (the log's
+ * from info up). Neither carries an approval token (domain/token-shape.ts; the log redacts too).
  */
 export async function serve(app: App, out?: (line: string) => void): Promise<Running> {
   const speak = out ?? ((line: string) => console.log(line));
   const say = (line: string) => speak(redactTokens(line));
-  const log: Logger = out ? lineLogger(say, "debug") : app.log.child({ component: "serve" });
+  const log: Logger = out ? lineLogger(say) : app.log;
   // 三员分立: three administrators for three people. Their one-time passwords never go to the
   // service log (journald, log shippers: read by more people than the three): only to a 0600 file
   // in DATA_DIR and, when the gateway runs in a terminal, to that terminal.
@@ -87,13 +86,14 @@ export async function serve(app: App, out?: (line: string) => void): Promise<Run
   });
 
   // One pass at a time; a new delivery during a pass triggers one more pass after it.
-  const intake = app.maildirIntake();
+  // Every source logs through this logger (the pipeline's line per message included).
+  const intake = app.maildirIntake(undefined, log);
   const poll = singleFlight(async () => {
     try {
-      const results = await intake.runOnce();
+      // Each message is logged by the pipeline under its intake id.
+      await intake.runOnce();
       await sweep();
       await flush();
-      for (const r of results) logResult(log, r);
     } catch (err) {
       log.error({ err }, `intake error: ${errorMessage(err)}`);
       // For 运行状态; the pass is retried on the next delivery or tick either way.
@@ -187,7 +187,7 @@ function startImap(app: App, log: Logger, sweep: () => Promise<void>): ImapIntak
       continue;
     }
     made.intake.start(
-      (r) => logResult(log, r),
+      undefined, // each message is logged by the pipeline under its intake id
       async (results) => void (results.length && (await sweep())),
     );
     log.info(`imap intake: ${redactUrl(url)}`);
@@ -218,12 +218,4 @@ function singleFlight(fn: () => Promise<void>): (() => Promise<void>) & { settle
   };
   // settled() only waits: the run's own failure went to whoever called it.
   return Object.assign(run, { settled: () => (current ?? Promise.resolve()).catch(() => undefined) });
-}
-
-/**
- * A committed message, briefly (debug: the pipeline's line under the intake id, at info, says it
- * with its reason). No title: a log holds ids, not what a message says.
- */
-function logResult(log: Logger, r: IngestResult): void {
-  log.debug({ intakeId: r.intakeId, outcome: r.outcome, draftId: r.draftId ?? undefined }, `intake ${r.outcome}: ${r.file ?? ""}${r.draftId ? ` → #${r.draftId}` : ""}`);
 }

@@ -11,13 +11,11 @@
 // in one transaction, so no half draft) or a committed one (acknowledged on the next run).
 // Re-sends are caught by sha256 of the raw message and by a fingerprint of sender+title+body.
 import { createHash } from "node:crypto";
-import type { Config } from "../config/index.js";
 import type { Db } from "../db/client.js";
 import type { IngestWriter } from "../db/ingest-writer.js";
 import { audit } from "../audit/audit.js";
 import type { BlobStore } from "../util/blobs.js";
 import type { MessageSummary } from "../extract/mime.js";
-import { loadReference } from "./reference.js";
 import { decideMessage } from "./decide.js";
 import { storeBlobs } from "./commit.js";
 import type { Committer } from "./committer.js";
@@ -53,14 +51,15 @@ interface LedgerEntry {
 }
 
 export interface PipelineDeps {
-  db: Db;
   writer: IngestWriter;
   committer: Committer;
   /** Parse, documents and OCR of each message (pipeline/prepare.ts inline, or a worker). */
   extractor: Extractor;
-  config: Config;
   blobs: BlobStore;
-  replyHandler?: ReplyHandler;
+  /** Units and routing rules (reference.ts `loadReference(db)`; a test gives its own). */
+  reference: () => Promise<Reference>;
+  /** Replies to our approval requests: the approvals stage, applied in a transaction of its own. */
+  replies?: { handler: ReplyHandler; db: Db };
   log: Logger;
 }
 
@@ -75,7 +74,7 @@ export class Pipeline {
   }
 
   private async versionedReference(): Promise<{ value: Reference; version: number }> {
-    if (!this.ref || Date.now() - this.ref.at > REFERENCE_TTL_MS) this.ref = { value: await loadReference(this.deps.db), at: Date.now(), version: ++this.refVersion };
+    if (!this.ref || Date.now() - this.ref.at > REFERENCE_TTL_MS) this.ref = { value: await this.deps.reference(), at: Date.now(), version: ++this.refVersion };
     return this.ref;
   }
 
@@ -159,7 +158,7 @@ export class Pipeline {
     const replies: IngestResult[] = [];
     const items: SettleItem[] = [];
     const messages = new Map<number, SourceMessage>();
-    const handler = this.deps.replyHandler;
+    const handler = this.deps.replies?.handler;
     for (const entry of opened.ledger) {
       if (entry.due.kind === "ack") acks.push({ msg: entry.msg, ack: entry.due.ack });
       if (entry.due.kind !== "read") continue;
@@ -175,7 +174,7 @@ export class Pipeline {
         const prepared = decideMessage(extracted, await this.reference());
         if (prepared.kind === "draft") {
           storeBlobs(this.deps.blobs, item, prepared);
-          replies.push(await this.commitReply(entry, prepared.parsed, handler));
+          replies.push(await this.commitReply(entry, prepared.parsed, this.deps.replies!));
           continue;
         }
       }
@@ -203,19 +202,19 @@ export class Pipeline {
    * message settles reads it again, and voiding twice changes nothing.
    */
   private async voidExposedTokens(entry: LedgerEntry, parsed: MessageSummary, parts: Buffer[]): Promise<void> {
-    const handler = this.deps.replyHandler;
+    const handler = this.deps.replies?.handler;
     if (!handler?.exposedTokens || !handler.voidExposed) return;
     const tokens = handler.exposedTokens(parsed, entry.msg.raw, parts);
     if (!tokens.length) return;
-    await this.deps.db.$transaction(async (tx) => {
+    await this.deps.replies!.db.$transaction(async (tx) => {
       const r = await handler.voidExposed!(tx, tokens, { intakeId: entry.intakeId, from: parsed.fromAddress, automatic: parsed.automatic });
       await audit(tx, ...r.audit);
     });
   }
 
-  private async commitReply(entry: LedgerEntry, parsed: MessageSummary, handler: ReplyHandler): Promise<IngestResult> {
+  private async commitReply(entry: LedgerEntry, parsed: MessageSummary, { handler, db }: { handler: ReplyHandler; db: Db }): Promise<IngestResult> {
     const base = { messageId: parsed.messageId, file: entry.msg.file, intakeId: entry.intakeId, unit: null, column: null, division: null, title: null };
-    return this.deps.db.$transaction(async (tx) => {
+    return db.$transaction(async (tx) => {
       const r = await handler.handle(tx, parsed, entry.intakeId, entry.msg.raw);
       await finaliseReply(tx, entry.intakeId, parsed, { subject: r.subject ?? parsed.subject, attempts: entry.attempts + 1, rawPath: entry.sha256, reason: r.reason });
       await audit(tx, ...r.audit);

@@ -95,6 +95,15 @@ const schema = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/**
+ * LOG_LEVEL alone, for the process's fallback logger (util/log.ts) before any config is loaded;
+ * an invalid value falls back to warnings (loadConfig reports it).
+ */
+export function logLevelOf(env: NodeJS.ProcessEnv = process.env): z.infer<typeof schema>["LOG_LEVEL"] {
+  const r = schema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  return r.success && env.LOG_LEVEL ? r.data : "warn";
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema
     .superRefine((v, ctx) => {

@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
+import { logLevelOf } from "../config/index.js";
 import { redactDeep, redactTokens } from "../domain/token-shape.js";
 
 export type Logger = pino.Logger;
@@ -92,10 +93,11 @@ let processLogger: Logger | null = null;
 
 /**
  * The process's logger, for code that runs below any component that was given one (closing a PDF,
- * an IMAP connection's own warnings). createApp sets it from LOG_LEVEL; before that, warnings only.
+ * an IMAP connection's own warnings). createApp sets it; before that, LOG_LEVEL if set (tests:
+ * silent), else warnings, on stderr.
  */
 export function processLog(): Logger {
-  return (processLogger ??= createLogger("warn"));
+  return (processLogger ??= createLogger(logLevelOf()));
 }
 
 export function setProcessLog(log: Logger): void {

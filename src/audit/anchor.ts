@@ -86,6 +86,7 @@ function parseLine(key: Buffer, raw: string): { anchor: Anchor | null; valid: bo
     const got = Buffer.from(typeof o.mac === "string" ? o.mac : "", "hex");
     return { anchor, valid: got.length === want.length && timingSafeEqual(got, want) };
   } catch {
+    // A line that does not parse is an invalid anchor: verify reports it as such.
     return { anchor: null, valid: false };
   }
 }

@@ -37,6 +37,7 @@ export class AuditAnchorer {
   /** Looks every ANCHOR_INTERVAL_MS from now on (the timer does not keep the process alive). */
   start(): this {
     if (!this.timer) {
+      // A failure was already said by anchorNow (log + 运行状态 alert); the next tick tries again.
       this.timer = setInterval(() => void this.anchor("commit").catch(() => undefined), ANCHOR_INTERVAL_MS);
       this.timer.unref();
     }
@@ -49,6 +50,7 @@ export class AuditAnchorer {
    */
   anchor(reason: string, force = false): Promise<Anchor | null> {
     const run = this.queue.then(() => this.anchorNow(reason, force));
+    // The caller gets `run` and its error; the queue only has to go on after a failure.
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -57,6 +59,7 @@ export class AuditAnchorer {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A failure was said by anchorNow (log + alert); closing goes on.
     await this.anchor("close").catch(() => undefined);
   }
 
@@ -97,6 +100,6 @@ export class AuditAnchorer {
     void this.db.alert
       .findFirst({ where: { kind: "audit_anchor", resolvedAt: null } })
       .then((open) => (open ? undefined : this.db.alert.create({ data: { kind: "audit_anchor", message: problem } })))
-      .catch(() => undefined);
+      .catch(() => undefined /* logged just above; the alert is a second channel, and the database may be what failed */);
   }
 }

@@ -28,7 +28,7 @@ export function ruleRoutes(app: App, reads: AdminReads, admin: AdminService): Ro
     const editing = int(fromForm) ?? int(req.query.edit) ?? null;
     let tried = dry;
     const tryId = int(req.query.try);
-    if (!tried && tryId && state === NO_FORM_STATE) tried = await dryRun(app.db, tryId).catch(() => null);
+    if (!tried && tryId && state === NO_FORM_STATE) tried = await dryRun(app.db, tryId).catch(() => null /* a draft that cannot be tried (gone) shows no dry run */);
     const keep = new URLSearchParams(Object.entries({ q, kind }).filter(([, v]) => v)).toString();
     res.render("admin-rules.njk", { ...data, shown, q, kind, kinds: Object.entries(ruleKindLabel), editing, dry: tried, tryId: tryId ?? null, keep, fs: state });
   };

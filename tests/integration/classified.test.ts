@@ -16,6 +16,8 @@ import { queueQuarantineNotices } from "../../src/approvals/requests.js";
 
 let t: TestEnv;
 const started = Date.now();
+/** A path in another test run's data directories (tests/support/global-setup.ts makes gw-tests-*). */
+const otherRun = (f: string) => path.relative(os.tmpdir(), f).startsWith("gw-tests-");
 // A tag of this run in every secret, so no other file on the machine can match by chance.
 const tag = Math.random().toString(36).slice(2, 10).toUpperCase();
 const secrets = {
@@ -151,7 +153,9 @@ describe("classified material (Art. 10)", () => {
     await t.app.close(); // flush and release the database files before reading them
     const scanned = [
       ...files(t.dir),
-      ...files(os.tmpdir(), (f, st) => st.mtimeMs >= started && !f.startsWith(t.dir) && st.size < 50_000_000),
+      // Other test runs' data directories (gw-tests-*: another worktree's suite, running the same
+      // fixtures at the same time) are not this gateway's temp files.
+      ...files(os.tmpdir(), (f, st) => st.mtimeMs >= started && !f.startsWith(t.dir) && !otherRun(f) && st.size < 50_000_000),
     ];
     expect(scanned.some((f) => f.endsWith("gateway.db"))).toBe(true);
     const found: string[] = [];

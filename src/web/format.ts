@@ -51,7 +51,10 @@ const EXTRACT_PROBLEMS: Array<[RegExp, string]> = [
  */
 export function readableProblem(raw: string | null | undefined): string {
   if (!raw) return "";
-  const lines = [...new Set(raw.split(/\r?\n|；/).map((l) => l.trim()).filter(Boolean))];
+  // libvips writes one line per warning, so a library's message after the gateway's Chinese may
+  // run over several lines before the closing 「）」: drop it whole before reading line by line.
+  const text = raw.replace(/[:：][ \t]*([\x20-\x7e]*(?:\r?\n[\x20-\x7e]+)+)/g, (m, run: string) => (/@|\.[a-z0-9]{2,4}\b/i.test(run) || !/[A-Za-z]{3,}/.test(run) ? m : ""));
+  const lines = [...new Set(text.split(/\r?\n|；/).map((l) => l.trim()).filter(Boolean))];
   const out = new Set<string>();
   for (const line of lines) {
     if (CJK.test(line)) {

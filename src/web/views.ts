@@ -12,6 +12,7 @@ import { roleLabel } from "../domain/roles.js";
 import { neutraliseFileName } from "../util/display-text.js";
 import { formatDateTime, formatDay } from "../domain/time.js";
 import { auditActionLabel } from "../domain/audit-actions.js";
+import { deliveryProblem, mailKindLabel, mailStatusLabel, webhookEventLabel, webhookStatusLabel } from "../domain/delivery.js";
 import { fileKind, fileSize, highlight, readableProblem, snippet, waited, waitedHours } from "./format.js";
 import type { FormState } from "./forms.js";
 import { markLowWords } from "./mark-words.js";
@@ -42,6 +43,11 @@ export function useViews(web: Express): void {
   env.addFilter("waited", (d: Date | string | null) => waited(d));
   env.addFilter("waitedHours", (d: Date | string | null) => waitedHours(d));
   env.addFilter("auditAction", auditActionLabel);
+  env.addFilter("mailKind", (k: string) => mailKindLabel[k] ?? "其他");
+  env.addFilter("mailStatus", (k: string) => mailStatusLabel[k] ?? "其他");
+  env.addFilter("webhookStatus", (k: string) => webhookStatusLabel[k] ?? "其他");
+  env.addFilter("webhookEvent", (k: string) => webhookEventLabel[k] ?? "其他");
+  env.addFilter("deliveryProblem", deliveryProblem);
   // Escaped by highlight() itself, piece by piece; marked safe only after that.
   env.addFilter("highlight", (text: string | null, q: string | null) => new nunjucks.runtime.SafeString(highlight(text, q)));
   env.addFilter("snippet", snippet);

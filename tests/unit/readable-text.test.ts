@@ -8,6 +8,10 @@ describe("text a page shows", () => {
   it("drops a library's message inside the gateway's Chinese, once per repeated line", () => {
     const note = "未能检查：「会议现场.jpg」（图像无法解码：Input buffer has corrupt header: VipsJpeg: premature end of JPEG image VipsJpeg: JPEG datastream contains no image）。其内容未经密级检查（第十条），须人工查看原件后方可送审";
     expect(readableProblem(note)).toBe("未能检查：「会议现场.jpg」（图像无法解码）。其内容未经密级检查（第十条），须人工查看原件后方可送审");
+    // As libvips writes it: one warning per line, inside the parentheses of the gateway's note.
+    const stored = "未能检查：「会议现场.jpg」（图像无法解码：Input buffer has corrupt header: VipsJpeg: premature end of JPEG image\nVipsJpeg: JPEG datastream contains no image\nVipsJpeg: premature end of JPEG image）。其内容未经密级检查（第十条），须人工查看原件后方可送审\n未能提取文字：「附件2.pdf」";
+    expect(readableProblem(stored)).toBe("未能检查：「会议现场.jpg」（图像无法解码）。其内容未经密级检查（第十条），须人工查看原件后方可送审；未能提取文字：「附件2.pdf」");
+    expect(readableProblem("图像无法解码：Input buffer has corrupt header: VipsJpeg: premature end of JPEG image\nVipsJpeg: JPEG datastream contains no image")).toBe("图像无法解码");
     expect(readableProblem("VipsJpeg: premature end of JPEG image\nVipsJpeg: premature end of JPEG image")).toBe("图像无法解码（文件损坏或格式不受支持）");
     expect(readableProblem("OCR 失败：VipsJpeg")).toBe("OCR 失败");
     expect(readableProblem("Invalid PDF structure")).toBe("PDF 无法解析（文件损坏或格式不规范）");

@@ -6,7 +6,8 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { createApp } from "../src/app.js";
 import { importUnits, seedDir } from "../src/seed/reference.js";
-import { seedDemoUsers } from "../src/accounts/users.js";
+import { loadActor, seedDemoUsers } from "../src/accounts/users.js";
+import { canSee } from "../src/domain/permissions.js";
 import { serve } from "../src/serve.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-shots-"));
@@ -19,11 +20,25 @@ for (const f of fs.readdirSync(fixtures).filter((f) => f.endsWith(".eml")).sort(
 const faxes = path.resolve("fixtures/fax");
 for (const f of fs.readdirSync(faxes).filter((f) => f.endsWith(".eml")).sort()) md.deliver(fs.readFileSync(path.join(faxes, f)));
 const running = await serve(app, () => undefined);
+await running.pollNow();
+
+// A morning's work before the pictures, through the review service as the officers would: the
+// 综合处 administrator triages three items and sends two to 处长审核; the 处长 sends one back.
+const actor = async (username: string) => (await loadActor(app.db, (await app.db.user.findUniqueOrThrow({ where: { username } })).id))!;
+const [admin, head] = [await actor("zhangwenyi"), await actor("liyingming")];
+const division = (await app.db.division.findFirstOrThrow({ where: { name: "综合处" } })).id;
+const column = (await app.db.column.findFirstOrThrow({ where: { name: "工作动态" } })).id;
+const taken = (await app.db.draft.findMany({ where: { status: "triage", unitId: { not: null }, unitConfirmed: true }, orderBy: { id: "asc" } })).filter((d) => canSee(admin, d)).slice(0, 3);
+const version = async (id: number) => (await app.db.draft.findUniqueOrThrow({ where: { id } })).version;
+for (const d of taken) await app.review.triage(admin, d.id, d.version, { unitId: d.unitId, columnId: d.columnId ?? column, divisionId: division, important: false });
+const [waiting, sentBack] = taken.map((d) => d.id);
+for (const id of [waiting, sentBack]) if (id) await app.review.act(admin, id, await version(id), "send_for_review", {});
+if (sentBack) await app.review.act(head, sentBack, await version(sentBack), "send_back", { comment: "请补充今年完成的具体数字" });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
 const out = path.resolve(process.argv[2] ?? "docs");
 fs.mkdirSync(out, { recursive: true });
 async function as(user: string, width = 1360, height = 900) {
-  const page = await (await browser.newContext({ viewport: { width, height }, locale: "zh-CN" })).newPage();
+  const page = await (await browser.newContext({ viewport: { width, height }, locale: "zh-CN", deviceScaleFactor: 1 })).newPage();
   await page.goto(`${running.url}/login`);
   await page.fill("input[name=username]", user);
   await page.fill("input[name=password]", "Demo-pass-2026");
@@ -46,8 +61,13 @@ if (fax) {
 }
 await c.goto(`${running.url}/stats`);
 await c.screenshot({ path: path.join(out, "stats.png"), fullPage: false });
-const m = await as("mayun", 390, 844);
+// The 处长 on a phone: 待我处理, then the item the approval mail links to, bar at the bottom.
+const m = await as("liyingming", 390, 844);
 await m.screenshot({ path: path.join(out, "phone-queue.png"), fullPage: false });
+if (waiting) {
+  await m.goto(`${running.url}/drafts/${waiting}`);
+  await m.screenshot({ path: path.join(out, "phone-approval.png"), fullPage: false });
+}
 await browser.close();
 await running.stop();
 await app.close();

@@ -2,7 +2,7 @@
 // the unconfirmed-sender guard and 「登记此地址为本单位」; the approval mail's link through sign-in
 // on a 390×844 phone, the approver's bar, 退回 with its reason and the 审批表 of the returned item;
 // inline errors that keep the input; a crossed edit showing both versions; bulk 送审 with a
-// result per item; no open redirect through the sign-in page.
+// result per item; no open redirect through the sign-in page; the skip link and the chain's keys.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { freshApp, submission, type TestEnv } from "../helpers.js";
@@ -195,5 +195,50 @@ describe("a working day in Chromium", () => {
     const cell = (await phone.locator("table.queue tbody tr td[data-label=单位]").first().boundingBox())!;
     expect(cell.height).toBeLessThan(40); // one line, not a character per line
     await phone.context().close();
+  });
+
+  it("reaches the first row through the skip link in a few keys, and carries the chain from the keyboard, asking first", async () => {
+    const d = await draft("平山县事业单位改革推进会");
+    const p = await as("niulifeng");
+    const asked: string[] = [];
+    p.on("dialog", (dialog) => void asked.push(dialog.message()));
+    // Tab from the top of the queue: the skip link comes first and lands on the list.
+    let presses = 0;
+    const focused = () => p.evaluate(() => (document.activeElement as HTMLElement | null)?.textContent?.trim() ?? "");
+    do {
+      await p.keyboard.press("Tab");
+      presses++;
+    } while (presses < 5 && (await focused()) !== "跳到稿件列表");
+    expect(await focused()).toBe("跳到稿件列表");
+    await p.keyboard.press("Enter");
+    for (let i = 0; i < 4 && !(await p.evaluate(() => document.activeElement?.matches("td.title a") ?? false)); i++) {
+      await p.keyboard.press("Tab");
+      presses++;
+    }
+    expect(await p.evaluate(() => document.activeElement?.matches("td.title a") ?? false)).toBe(true);
+    expect(presses).toBeLessThanOrEqual(4); // the issue counted 24 Tab presses without it
+
+    // On the draft, s asks before 送处长审核 and then sends it.
+    await p.goto(`${running.url}/drafts/${d.id}`);
+    await p.keyboard.press("s");
+    await p.waitForSelector(".flash");
+    expect(asked).toContain("确定要「送处长审核」吗？");
+    await expect(p.locator(".flash").textContent()).resolves.toContain("已送处长审核");
+    expect((await draft(d.title)).status).toBe("division_review");
+    await p.context().close();
+
+    // The 处长: r without a reason is said beside the field and sends nothing; a agrees, after asking.
+    const head = await as("zhangcaiyan");
+    head.on("dialog", (dialog) => void asked.push(dialog.message()));
+    await head.goto(`${running.url}/drafts/${d.id}`);
+    await head.keyboard.press("r");
+    await expect(head.locator("#approval .field-error").textContent()).resolves.toBe("退回须填写理由");
+    expect((await draft(d.title)).status).toBe("division_review");
+    await head.evaluate(() => (document.activeElement as HTMLElement).blur()); // out of the reason field (Esc, a tap elsewhere)
+    await head.keyboard.press("a");
+    await head.waitForSelector(".flash");
+    expect(asked).toContain("确定要「同意」吗？");
+    expect((await draft(d.title)).status).toBe("approved");
+    await head.context().close();
   });
 });
